@@ -1,0 +1,1 @@
+// Placeholder: the broadcast harness is written under its issue.

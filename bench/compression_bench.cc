@@ -1,0 +1,1 @@
+// Placeholder: the compression harness is written under its issue.

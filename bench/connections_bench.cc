@@ -1,0 +1,1 @@
+// Placeholder: the connections harness is written under its issue.

@@ -1,0 +1,1 @@
+// Placeholder: the frames harness is written under its issue.

@@ -1,0 +1,1 @@
+// Placeholder: the messages harness is written under its issue.

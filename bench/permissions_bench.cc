@@ -1,0 +1,1 @@
+// Placeholder: the permissions harness is written under its issue.

@@ -1,0 +1,1 @@
+// Placeholder: the subscriptions harness is written under its issue.

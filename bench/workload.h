@@ -1,0 +1,84 @@
+// The contract between the suite driver and one dimension's harness.
+//
+// A dimension (connections, messages, subscriptions, broadcast, permissions,
+// compression, frames) provides a Workload per load level. The driver:
+//   1. Setup(level, options)  untimed: builds the level's state and the whole
+//                             deterministic operation sequence from the seed.
+//   2. for each pass:
+//        Reset()              untimed: back to the state right after Setup.
+//        Run(begin, end) ...  timed: ops [begin, end) of the pass, in order.
+//                             The throughput pass calls Run(0, ops()) once;
+//                             the latency pass calls it on small consecutive
+//                             batches with a clock around each.
+//        Verify()             untimed: checks the pass's work (delivery
+//                             counts, checksums, error counts); an error here
+//                             fails the benchmark.
+// Run must do the real work the server would do and leave its results where
+// Verify (and benchmark::DoNotOptimize) can see them; it must not allocate on
+// the hot path unless the server itself would.
+//
+// Dimensions register themselves from their bench/<dimension>_bench.cc:
+//   WSBENCH_REGISTER_DIMENSION(broadcast, "deliveries", MakeBroadcastWorkload);
+#ifndef WSBENCH_BENCH_WORKLOAD_H_
+#define WSBENCH_BENCH_WORKLOAD_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "load_level.h"
+
+namespace wsbench::bench {
+
+struct WorkloadOptions {
+  uint64_t seed = 0x5eed'2026;
+  // Share of invalid client messages in the messages corpus.
+  double invalid_share = 0.01;
+};
+
+class Workload {
+ public:
+  virtual ~Workload() = default;
+
+  virtual absl::Status Setup(const LoadLevel& level,
+                             const WorkloadOptions& options) = 0;
+  // Operations in one pass (usually level.ops; see ops_note()).
+  virtual int64_t ops() const = 0;
+  virtual absl::Status Reset() = 0;
+  virtual void Run(int64_t begin, int64_t end) = 0;
+  virtual absl::Status Verify() = 0;
+
+  // Units of work per op for the secondary rate (deliveries per publish for
+  // broadcast, bytes per op for compression/frames); 0 = none.
+  virtual double items_per_op() const { return 0; }
+  // How the op count relates to the level, when it differs (e.g.
+  // "ops = level ops / 100"); empty when ops() == level.ops.
+  virtual std::string ops_note() const { return {}; }
+  // Extra figures measured by the harness (e.g. bytes_per_connection,
+  // savings_pct), added as counters to the results.
+  virtual void AddCounters(std::map<std::string, double>& counters) const {}
+};
+
+using WorkloadFactory = std::unique_ptr<Workload> (*)();
+
+struct Dimension {
+  std::string_view name;        // "broadcast"
+  std::string_view item_unit;   // unit of items_per_op(): "deliveries", "bytes", or ""
+  WorkloadFactory factory;
+};
+
+// Registered dimensions in registration order (the driver sorts them).
+std::vector<Dimension>& Dimensions();
+bool RegisterDimension(Dimension dimension);
+
+}  // namespace wsbench::bench
+
+#define WSBENCH_REGISTER_DIMENSION(name, item_unit, factory)        \
+  static const bool wsbench_dimension_registered_##name =          \
+      ::wsbench::bench::RegisterDimension({#name, item_unit, factory})
+
+#endif  // WSBENCH_BENCH_WORKLOAD_H_
