@@ -1,0 +1,1 @@
+// Placeholder: the handshake harness is written under its issue.
