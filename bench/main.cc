@@ -1,11 +1,18 @@
-// Placeholder driver until the suite issue lands: lists the registered
-// dimensions. Replaced by the real wsbench program.
-#include <cstdio>
+// wsbench: the benchmark suite program (see bench/driver.h and `wsbench --help`).
+#include <cstring>
+#include <iostream>
 
+#include "driver.h"
+#include "instructions.h"
 #include "workload.h"
 
-int main() {
-  std::printf("wsbench: suite driver not built yet; %zu dimensions registered\n",
-              wsbench::bench::Dimensions().size());
-  return 0;
+int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--instructions") == 0) {
+      return wsbench::bench::InstructionsMain(argc, argv);
+    }
+  }
+  wsbench::bench::InstallStopHandlers();
+  return wsbench::bench::RunSuiteMain(argc, argv, wsbench::bench::Dimensions(), std::cout,
+                                      std::cerr);
 }

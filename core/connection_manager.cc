@@ -1,1 +1,140 @@
-// Placeholder: implemented under its issue.
+// ConnectionManager: generational slots with a LIFO free list.
+#include "wsbench/connection_manager.h"
+
+#include <limits>
+
+#include <fmt/format.h>
+
+namespace wsbench {
+namespace {
+
+absl::Status StaleId(ConnectionId id) {
+  return absl::NotFoundError(fmt::format(
+      "connection {}/{} is not open (unknown, closed, or its slot was reused)", id.index,
+      id.generation));
+}
+
+}  // namespace
+
+ConnectionManager::ConnectionManager(ConnectionManagerOptions options)
+    : options_(options), subscriptions_(options.subscriptions) {}
+
+ConnectionManager::~ConnectionManager() {
+  // Release every queued frame while the pool is alive.
+  queues_.clear();
+}
+
+void ConnectionManager::Reserve(uint32_t n) {
+  slots_.reserve(n);
+  queues_.reserve(n);
+  free_.reserve(n);
+  subscriptions_.ResizeConnections(n);
+}
+
+absl::StatusOr<ConnectionId> ConnectionManager::Open(std::string_view user, RoleSet roles) {
+  if (user.empty()) return absl::InvalidArgumentError("user name is empty");
+  if (user.size() > options_.max_user_size) {
+    return absl::InvalidArgumentError(
+        fmt::format("user name of {} bytes exceeds the limit of {} bytes", user.size(),
+                    options_.max_user_size));
+  }
+  const uint32_t limit = options_.max_connections != 0
+                             ? options_.max_connections
+                             : std::numeric_limits<uint32_t>::max() - 1;
+  if (active_ >= limit) {
+    return absl::ResourceExhaustedError(
+        fmt::format("cannot open a connection for '{}': {} connections are open (the limit)",
+                    user, active_));
+  }
+  uint32_t index;
+  if (!free_.empty()) {
+    index = free_.back();
+    free_.pop_back();
+    queues_[index].Reset(options_.queue_byte_limit);
+  } else {
+    index = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+    queues_.emplace_back(options_.queue_byte_limit);
+    subscriptions_.ResizeConnections(index + 1);
+  }
+  Slot& slot = slots_[index];
+  ++slot.generation;  // Now odd: open.
+  slot.roles = roles;
+  slot.user.assign(user);  // Reuses the slot's buffer when it is large enough.
+  ++active_;
+  ++opened_total_;
+  return ConnectionId{index, slot.generation};
+}
+
+absl::Status ConnectionManager::Close(ConnectionId id) {
+  if (!IsOpen(id)) return StaleId(id);
+  Slot& slot = slots_[id.index];
+  subscriptions_.RemoveConnection(id.index);
+  OutboundQueue& queue = queues_[id.index];
+  queue.Clear();
+  queue.RequestClose();
+  ++slot.generation;  // Now even: closed; every copy of `id` is stale.
+  free_.push_back(id.index);
+  --active_;
+  ++closed_total_;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<ConnectionView> ConnectionManager::Lookup(ConnectionId id) const {
+  if (!IsOpen(id)) return StaleId(id);
+  const Slot& slot = slots_[id.index];
+  return ConnectionView{id, slot.user, slot.roles,
+                        subscriptions_.channel_count_of(id.index), &queues_[id.index]};
+}
+
+absl::Status ConnectionManager::SetRoles(ConnectionId id, RoleSet roles) {
+  if (!IsOpen(id)) return StaleId(id);
+  slots_[id.index].roles = roles;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<SubscribeResult> ConnectionManager::Subscribe(ConnectionId id,
+                                                             std::string_view channel) {
+  if (!IsOpen(id)) return StaleId(id);
+  return subscriptions_.Subscribe(id.index, channel);
+}
+
+absl::StatusOr<SubscribeResult> ConnectionManager::Subscribe(ConnectionId id,
+                                                             ChannelId channel) {
+  if (!IsOpen(id)) return StaleId(id);
+  return subscriptions_.Subscribe(id.index, channel);
+}
+
+absl::StatusOr<UnsubscribeResult> ConnectionManager::Unsubscribe(ConnectionId id,
+                                                                 std::string_view channel) {
+  if (!IsOpen(id)) return StaleId(id);
+  return subscriptions_.Unsubscribe(id.index, channel);
+}
+
+absl::StatusOr<UnsubscribeResult> ConnectionManager::Unsubscribe(ConnectionId id,
+                                                                 ChannelId channel) {
+  if (!IsOpen(id)) return StaleId(id);
+  return subscriptions_.Unsubscribe(id.index, channel);
+}
+
+void ConnectionManager::ChannelsOf(ConnectionId id, std::vector<ChannelId>& out) const {
+  if (!IsOpen(id)) {
+    out.clear();
+    return;
+  }
+  subscriptions_.ChannelsOf(id.index, out);
+}
+
+size_t ConnectionManager::MemoryUsage() const {
+  size_t bytes = sizeof(*this) + slots_.capacity() * sizeof(Slot) +
+                 queues_.capacity() * sizeof(OutboundQueue) +
+                 free_.capacity() * sizeof(ConnIndex) + subscriptions_.MemoryUsage() +
+                 frame_pool_.MemoryUsage();
+  for (size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].user.capacity() > 15) bytes += slots_[i].user.capacity() + 1;
+    bytes += queues_[i].MemoryUsage();
+  }
+  return bytes;
+}
+
+}  // namespace wsbench

@@ -1,1 +1,136 @@
-// Placeholder: tests arrive with the module.
+// RFC 6455 section 5.3 unmasking: every kernel equals the scalar reference for
+// all lengths 0..300, start alignments and key phases, and touches nothing
+// outside the range.
+#include "wsbench/unmask.h"
+
+#include <array>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace wsbench {
+namespace {
+
+struct NamedKernel {
+  const char* name;
+  UnmaskFn fn;
+};
+
+std::vector<NamedKernel> Kernels() {
+  std::vector<NamedKernel> k = {{"word", &internal::UnmaskWord},
+                                {"active", ActiveUnmaskKernel()}};
+  if (internal::CpuHasAvx2()) k.push_back({"avx2", &internal::UnmaskAvx2});
+  if (internal::CpuHasAvx512()) k.push_back({"avx512", &internal::UnmaskAvx512});
+  return k;
+}
+
+std::vector<uint8_t> RandomBytes(size_t n, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<uint8_t> v(n);
+  for (auto& b : v) b = static_cast<uint8_t>(rng());
+  return v;
+}
+
+TEST(UnmaskTest, ScalarMatchesRfcExample) {
+  // RFC 6455 section 5.7: "Hello" masked with 37 fa 21 3d.
+  std::vector<uint8_t> data = {0x7f, 0x9f, 0x4d, 0x51, 0x58};
+  const uint32_t key = MaskKeyWord({0x37, 0xfa, 0x21, 0x3d});
+  internal::UnmaskScalar(data.data(), data.size(), key, 0);
+  EXPECT_EQ(std::string(data.begin(), data.end()), "Hello");
+}
+
+TEST(UnmaskTest, PublicUnmaskReturnsNextPhase) {
+  std::vector<uint8_t> data = {0x7f, 0x9f, 0x4d, 0x51, 0x58};
+  const std::array<uint8_t, 4> key = {0x37, 0xfa, 0x21, 0x3d};
+  uint32_t phase = Unmask(std::span(data).first(3), key, 0);
+  EXPECT_EQ(phase, 3u);
+  phase = Unmask(std::span(data).subspan(3), key, phase);
+  EXPECT_EQ(phase, 1u);
+  EXPECT_EQ(std::string(data.begin(), data.end()), "Hello");
+}
+
+TEST(UnmaskTest, ActiveKernelIsTheWidestTheCpuHas) {
+  const std::string_view name = ActiveUnmaskKernelName();
+  if (internal::CpuHasAvx512()) {
+    EXPECT_EQ(name, "avx512");
+  } else if (internal::CpuHasAvx2()) {
+    EXPECT_EQ(name, "avx2");
+  } else {
+    EXPECT_EQ(name, "word");
+  }
+}
+
+// Every kernel, every length 0..300, every start offset 0..67 (covers all
+// alignments of a 64-byte vector), every phase; guard bytes stay untouched.
+TEST(UnmaskTest, AllKernelsEqualScalarForAllLengthsOffsetsAndPhases) {
+  constexpr size_t kGuard = 80;
+  const uint32_t key = MaskKeyWord({0xa1, 0x52, 0xc3, 0x7e});
+  const std::vector<uint8_t> source = RandomBytes(300 + 2 * kGuard + 64, 7);
+  for (const NamedKernel& kernel : Kernels()) {
+    for (size_t len = 0; len <= 300; ++len) {
+      for (size_t offset = 0; offset < 68; ++offset) {
+        for (uint32_t phase = 0; phase < 4; ++phase) {
+          std::vector<uint8_t> expected = source;
+          std::vector<uint8_t> actual = source;
+          internal::UnmaskScalar(expected.data() + kGuard + offset, len, key, phase);
+          kernel.fn(actual.data() + kGuard + offset, len, key, phase);
+          ASSERT_EQ(actual, expected) << kernel.name << " len=" << len
+                                      << " offset=" << offset << " phase=" << phase;
+        }
+      }
+    }
+  }
+}
+
+TEST(UnmaskTest, LargeBuffersEqualScalar) {
+  const uint32_t key = MaskKeyWord({0x01, 0x80, 0xff, 0x33});
+  for (size_t len : {511u, 512u, 513u, 4096u, 16384u, 16384u + 61u, 100000u}) {
+    const std::vector<uint8_t> source = RandomBytes(len + 64, static_cast<uint32_t>(len));
+    for (const NamedKernel& kernel : Kernels()) {
+      for (size_t offset : {0u, 1u, 13u, 63u}) {
+        for (uint32_t phase = 0; phase < 4; ++phase) {
+          std::vector<uint8_t> expected = source;
+          std::vector<uint8_t> actual = source;
+          internal::UnmaskScalar(expected.data() + offset, len, key, phase);
+          kernel.fn(actual.data() + offset, len, key, phase);
+          ASSERT_EQ(actual, expected)
+              << kernel.name << " len=" << len << " offset=" << offset << " phase=" << phase;
+        }
+      }
+    }
+  }
+}
+
+// A payload unmasked piece by piece (continuing phases) equals one pass.
+TEST(UnmaskTest, SplitAtEveryPointEqualsOnePass) {
+  const std::array<uint8_t, 4> key = {0x11, 0x22, 0x33, 0x44};
+  const std::vector<uint8_t> source = RandomBytes(300, 3);
+  std::vector<uint8_t> whole = source;
+  Unmask(whole, key);
+  for (size_t a = 0; a <= source.size(); ++a) {
+    for (size_t b = a; b <= source.size(); b += 7) {
+      std::vector<uint8_t> pieces = source;
+      std::span<uint8_t> s(pieces);
+      uint32_t phase = Unmask(s.first(a), key, 0);
+      phase = Unmask(s.subspan(a, b - a), key, phase);
+      Unmask(s.subspan(b), key, phase);
+      ASSERT_EQ(pieces, whole) << "cuts at " << a << ", " << b;
+    }
+  }
+}
+
+TEST(UnmaskTest, MaskingTwiceIsIdentity) {
+  const std::array<uint8_t, 4> key = {0xde, 0xad, 0xbe, 0xef};
+  const std::vector<uint8_t> source = RandomBytes(1000, 9);
+  std::vector<uint8_t> data = source;
+  Unmask(data, key, 2);
+  EXPECT_NE(data, source);
+  Unmask(data, key, 2);
+  EXPECT_EQ(data, source);
+}
+
+}  // namespace
+}  // namespace wsbench

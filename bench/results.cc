@@ -1,0 +1,119 @@
+#include "results.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace wsbench::bench {
+
+std::vector<double> BenchmarkResult::Values(const std::string& key) const {
+  std::vector<double> values;
+  for (const RepetitionResult& rep : repetitions) {
+    auto it = rep.numbers.find(key);
+    if (it != rep.numbers.end()) values.push_back(it->second);
+  }
+  return values;
+}
+
+std::optional<double> BenchmarkResult::MedianOf(const std::string& key) const {
+  std::vector<double> values = Values(key);
+  if (values.empty()) return std::nullopt;
+  return Median(std::move(values));
+}
+
+double Median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t n = values.size();
+  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+double Mean(const std::vector<double>& values) {
+  if (values.empty()) return 0;
+  return std::accumulate(values.begin(), values.end(), 0.0) / values.size();
+}
+
+double Stddev(const std::vector<double>& values) {
+  if (values.size() < 2) return 0;
+  const double mean = Mean(values);
+  double sq = 0;
+  for (double v : values) sq += (v - mean) * (v - mean);
+  return std::sqrt(sq / (values.size() - 1));
+}
+
+double Cv(const std::vector<double>& values) {
+  const double mean = Mean(values);
+  return mean == 0 ? 0 : Stddev(values) / mean;
+}
+
+double Min(const std::vector<double>& values) {
+  return values.empty() ? 0 : *std::min_element(values.begin(), values.end());
+}
+
+double Max(const std::vector<double>& values) {
+  return values.empty() ? 0 : *std::max_element(values.begin(), values.end());
+}
+
+double Aggregate(const std::string& name, const std::vector<double>& values) {
+  if (name == "mean") return Mean(values);
+  if (name == "median") return Median(values);
+  if (name == "stddev") return Stddev(values);
+  if (name == "cv") return Cv(values);
+  if (name == "min") return Min(values);
+  if (name == "max") return Max(values);
+  return 0;
+}
+
+double DegradationPct(double lowest_rate, double highest_rate) {
+  if (!(lowest_rate > 0)) return 0;
+  return (1.0 - highest_rate / lowest_rate) * 100.0;
+}
+
+std::vector<Degradation> ComputeDegradation(const std::vector<BenchmarkResult>& results) {
+  std::vector<std::string> order;
+  for (const BenchmarkResult& r : results) {
+    if (std::find(order.begin(), order.end(), r.dimension) == order.end()) {
+      order.push_back(r.dimension);
+    }
+  }
+  std::vector<Degradation> out;
+  for (const std::string& dim : order) {
+    const BenchmarkResult* lowest = nullptr;
+    const BenchmarkResult* highest = nullptr;
+    for (const BenchmarkResult& r : results) {
+      if (r.dimension != dim || r.error || !r.MedianOf(r.primary_rate_key())) continue;
+      if (lowest == nullptr || r.level_index < lowest->level_index) lowest = &r;
+      if (highest == nullptr || r.level_index > highest->level_index) highest = &r;
+    }
+    if (lowest == nullptr || lowest == highest) continue;
+    Degradation d;
+    d.dimension = dim;
+    d.lowest_level = lowest->level;
+    d.highest_level = highest->level;
+    d.pct = DegradationPct(*lowest->MedianOf(lowest->primary_rate_key()),
+                           *highest->MedianOf(highest->primary_rate_key()));
+    out.push_back(d);
+  }
+  Degradation* worst = nullptr;
+  for (Degradation& d : out) {
+    if (worst == nullptr || d.pct > worst->pct) worst = &d;
+  }
+  if (worst != nullptr) worst->bottleneck = true;
+  return out;
+}
+
+void ApplyVerdicts(const Thresholds& thresholds, const BenchmarkResult& result,
+                   RepetitionResult& rep) {
+  Verdict throughput = Verdict::kNone, p95 = Verdict::kNone;
+  if (auto it = rep.numbers.find(result.primary_rate_key()); it != rep.numbers.end()) {
+    throughput = thresholds.ThroughputVerdict(result.dimension, it->second);
+  }
+  if (auto it = rep.numbers.find("p95_us"); it != rep.numbers.end()) {
+    p95 = thresholds.P95Verdict(result.dimension, it->second, result.items_per_op);
+  }
+  rep.strings["throughput_verdict"] = std::string(VerdictName(throughput));
+  rep.strings["p95_verdict"] = std::string(VerdictName(p95));
+  rep.strings["verdict"] = std::string(VerdictName(WorseVerdict(throughput, p95)));
+}
+
+}  // namespace wsbench::bench

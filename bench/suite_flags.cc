@@ -1,0 +1,233 @@
+#include "suite_flags.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <set>
+
+#include "fmt/format.h"
+
+namespace wsbench::bench {
+namespace {
+
+absl::Status Bad(std::string_view flag, std::string_view value, std::string_view why) {
+  return absl::InvalidArgumentError(fmt::format("invalid value '{}' for {}: {}", value, flag, why));
+}
+
+absl::StatusOr<int64_t> ParseInt(std::string_view flag, std::string_view text, int64_t min,
+                                 int64_t max) {
+  std::string digits;
+  for (char c : text) {
+    if (c != '_' && c != ',') digits += c;
+  }
+  int64_t value = 0;
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) {
+    return Bad(flag, text, "not an integer");
+  }
+  if (value < min || value > max) {
+    return Bad(flag, text, fmt::format("must be between {} and {}", min, max));
+  }
+  return value;
+}
+
+absl::StatusOr<uint64_t> ParseSeed(std::string_view text) {
+  uint64_t value = 0;
+  std::string_view digits = text;
+  int base = 10;
+  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
+    digits.remove_prefix(2);
+    base = 16;
+  }
+  auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
+  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size()) {
+    return Bad("--seed", text, "not an unsigned 64-bit integer (decimal or 0x hex)");
+  }
+  return value;
+}
+
+absl::StatusOr<double> ParseDouble(std::string_view flag, std::string_view text, double min,
+                                   double max) {
+  const std::string s(text);
+  char* end = nullptr;
+  const double value = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(value)) {
+    return Bad(flag, text, "not a number");
+  }
+  if (value < min || value > max) {
+    return Bad(flag, text, fmt::format("must be between {} and {}", min, max));
+  }
+  return value;
+}
+
+std::vector<std::string> SplitList(std::string_view text) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::string item(text.substr(start, comma - start));
+    if (!item.empty()) items.push_back(item);
+    start = comma + 1;
+  }
+  return items;
+}
+
+}  // namespace
+
+std::string SuiteUsage() {
+  return R"(Usage: wsbench [flags] [Google Benchmark flags]
+
+Runs every registered dimension at the selected load levels and prints the
+levels x dimensions summary (throughput, P95, verdicts, degradation).
+
+  --quick               levels minimal..medium (pre-commit run, ~10 s)
+  --max-load N          only levels with at most N ops
+  --levels a,b          these levels (minimal light low medium high very_high
+                        extreme maximum); default: all (the full 9.9M-op sweep)
+  --dimensions x,y      these dimensions (default: all; --list shows them)
+  --repetitions N       repetitions per benchmark (default 3; odd is best)
+  --seed N              corpus and operation sequence seed (default 0x5eed2026)
+  --invalid-share F     share of invalid client messages, 0..1 (default 0.01)
+  --out DIR             write DIR/results.json and DIR/summary.md
+  --thresholds FILE     verdict bands (default: bench/thresholds.json)
+  --min-ops N           throughput ops per repetition at least (default 20000)
+  --profile-time S      run the selected benchmark(s) back to back for S
+                        seconds in total (for perf/callgrind), print ops done
+  --instructions        instruction counts per op (see tools/instructions)
+  --list                print the selected benchmark names and exit
+  --help                this text
+
+Google Benchmark flags pass through; --benchmark_filter=REGEX selects
+<dimension>/<level> names (a leading '-' negates).
+Exit codes: 0 ok, 1 a benchmark failed its checks, 2 bad flags,
+130/143 interrupted (partial results written, marked complete=false).
+)";
+}
+
+absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv) {
+  SuiteOptions options;
+  options.benchmark_args.push_back(argc > 0 ? argv[0] : "wsbench");
+  for (int i = 0; i < argc; ++i) {
+    if (i > 0) options.command_line += ' ';
+    options.command_line += argv[i];
+  }
+  std::vector<std::string> level_names;
+  bool have_levels = false;
+  int64_t max_load = -1;
+  static const std::set<std::string> kValueFlags = {
+      "--max-load", "--levels", "--dimensions", "--repetitions", "--seed", "--invalid-share",
+      "--out", "--profile-time", "--thresholds", "--min-ops", "--benchmark_filter",
+      "--benchmark_repetitions"};
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string name = arg, value;
+    bool has_value = false;
+    if (auto eq = arg.find('='); eq != std::string::npos && arg.rfind("--", 0) == 0) {
+      name = arg.substr(0, eq);
+      value = arg.substr(eq + 1);
+      has_value = true;
+    }
+    if (name == "--help" || name == "-h") {
+      options.help = true;
+      continue;
+    }
+    if (name == "--quick" || name == "--list") {
+      if (has_value) return absl::InvalidArgumentError(fmt::format("{} takes no value", name));
+      (name == "--quick" ? options.quick : options.list) = true;
+      continue;
+    }
+    if (kValueFlags.count(name) > 0) {
+      if (!has_value) {
+        if (i + 1 >= argc) return absl::InvalidArgumentError(fmt::format("{} needs a value", name));
+        value = argv[++i];
+      }
+      if (name == "--max-load") {
+        auto v = ParseInt(name, value, 1, INT64_MAX);
+        if (!v.ok()) return v.status();
+        max_load = *v;
+      } else if (name == "--levels") {
+        have_levels = true;
+        level_names = SplitList(value);
+        if (level_names.empty()) return Bad(name, value, "no level named");
+      } else if (name == "--dimensions") {
+        options.dimensions = SplitList(value);
+        if (options.dimensions.empty()) return Bad(name, value, "no dimension named");
+      } else if (name == "--repetitions" || name == "--benchmark_repetitions") {
+        auto v = ParseInt(name, value, 1, 1000);
+        if (!v.ok()) return v.status();
+        options.repetitions = static_cast<int>(*v);
+      } else if (name == "--seed") {
+        auto v = ParseSeed(value);
+        if (!v.ok()) return v.status();
+        options.seed = *v;
+      } else if (name == "--invalid-share") {
+        auto v = ParseDouble(name, value, 0, 1);
+        if (!v.ok()) return v.status();
+        options.invalid_share = *v;
+      } else if (name == "--out") {
+        if (value.empty()) return Bad(name, value, "empty directory name");
+        options.out_dir = value;
+      } else if (name == "--profile-time") {
+        auto v = ParseDouble(name, value, 0.001, 86400);
+        if (!v.ok()) return v.status();
+        options.profile_seconds = *v;
+      } else if (name == "--thresholds") {
+        options.thresholds_path = value;
+      } else if (name == "--min-ops") {
+        auto v = ParseInt(name, value, 1, INT64_MAX);
+        if (!v.ok()) return v.status();
+        options.min_ops_per_repetition = *v;
+      } else if (name == "--benchmark_filter") {
+        options.filter = value;
+      }
+      continue;
+    }
+    if (arg.rfind("--benchmark_", 0) == 0 || arg.rfind("--v=", 0) == 0) {
+      options.benchmark_args.push_back(arg);
+      continue;
+    }
+    if (arg.rfind("-", 0) == 0) {
+      return absl::InvalidArgumentError(fmt::format("unknown flag '{}' (see --help)", arg));
+    }
+    return absl::InvalidArgumentError(
+        fmt::format("unexpected argument '{}' (flags start with --; see --help)", arg));
+  }
+
+  // Levels: --levels, else --quick's minimal..medium, else all; then --max-load.
+  std::vector<LoadLevel> levels;
+  if (have_levels) {
+    for (const std::string& n : level_names) {
+      auto level = FindLoadLevel(n);
+      if (!level.ok()) return absl::InvalidArgumentError(fmt::format("--levels: {}", level.status().message()));
+      levels.push_back(*level);
+    }
+  } else {
+    for (const LoadLevel& level : kLoadLevels) {
+      if (options.quick && level.ops > 100'000) break;
+      levels.push_back(level);
+    }
+  }
+  if (max_load >= 0) {
+    levels.erase(std::remove_if(levels.begin(), levels.end(),
+                                [&](const LoadLevel& l) { return l.ops > max_load; }),
+                 levels.end());
+    if (levels.empty()) {
+      return absl::InvalidArgumentError(fmt::format(
+          "--max-load {} selects no level (the smallest, minimal, has 1000 ops)", max_load));
+    }
+  }
+  // Level order, no duplicates.
+  std::vector<LoadLevel> ordered;
+  for (const LoadLevel& level : kLoadLevels) {
+    if (std::any_of(levels.begin(), levels.end(),
+                    [&](const LoadLevel& l) { return l.name == level.name; })) {
+      ordered.push_back(level);
+    }
+  }
+  options.levels = ordered;
+  return options;
+}
+
+}  // namespace wsbench::bench

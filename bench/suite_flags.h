@@ -1,0 +1,48 @@
+// Command-line flags of the wsbench program.
+//
+// `--flag=value` and `--flag value` both work. Google Benchmark's flags
+// (`--benchmark_*`, `--v`) pass through to benchmark::Initialize, except
+// --benchmark_filter (applied by the suite to `<dimension>/<level>` names,
+// same syntax: a regex searched in the name, a leading '-' negates) and
+// --benchmark_repetitions (same as --repetitions). Every error is
+// InvalidArgument with a message naming the flag and value; the program
+// prints it and exits with code 2.
+//
+//   absl::StatusOr<SuiteOptions> options = ParseSuiteFlags(argc, argv);
+#ifndef WSBENCH_BENCH_SUITE_FLAGS_H_
+#define WSBENCH_BENCH_SUITE_FLAGS_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "load_level.h"
+
+namespace wsbench::bench {
+
+struct SuiteOptions {
+  std::vector<LoadLevel> levels;        // selected, in level order
+  std::vector<std::string> dimensions;  // --dimensions (empty = all registered)
+  std::string filter;                   // --benchmark_filter
+  int repetitions = 3;
+  uint64_t seed = 0x5eed'2026;
+  double invalid_share = 0.01;
+  std::string out_dir;                  // --out
+  double profile_seconds = 0;           // --profile-time (0 = off)
+  std::string thresholds_path;          // --thresholds (empty = the repo's file)
+  // Ops per repetition's throughput passes at least (passes = ceil(this / ops)).
+  int64_t min_ops_per_repetition = 20'000;
+  bool quick = false;
+  bool list = false;
+  bool help = false;
+  std::string command_line;             // argv joined, for results.json
+  std::vector<std::string> benchmark_args;  // argv[0] + pass-through flags
+};
+
+absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv);
+std::string SuiteUsage();
+
+}  // namespace wsbench::bench
+
+#endif  // WSBENCH_BENCH_SUITE_FLAGS_H_

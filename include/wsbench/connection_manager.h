@@ -1,0 +1,161 @@
+// ConnectionManager: the server's table of open connections, their
+// per-connection state (user, roles, subscriptions, outbound queue) and the
+// gauges a server exports.
+//
+// Layout (struct of arrays indexed by slot, see ConnectionId):
+//   slots_        {generation, user (std::string, inline up to 15 bytes),
+//                  roles (RoleSet, 16 bytes)}        cold, used on open/close
+//   queues_       OutboundQueue, 32 bytes             hot for fan-out
+//   subscriptions SubscriptionTable's per-connection channel list
+// plus a LIFO free list of closed slots. Open pops a free slot (or appends
+// one), Close releases the queue, removes the subscriptions, bumps the
+// generation and pushes the slot back: both O(1) (Close is O(k) in the
+// connection's k subscriptions) and allocation-free once the arrays have
+// grown (call Reserve() to pre-size; a reused slot reuses its user buffer).
+// The manager owns the SubscriptionTable and the FramePool whose frames the
+// queues reference (the pool is destroyed after the queues).
+//
+// Thread safety: single-threaded (thread-compatible); no internal locking.
+//
+//   ConnectionManager manager;
+//   absl::StatusOr<ConnectionId> id = manager.Open("alice", roles);
+//   manager.Subscribe(*id, "orders.eu");
+//   manager.Close(*id);              // drops alice's subscriptions too
+//   manager.Close(*id);              // NotFound: stale id
+#ifndef WSBENCH_CONNECTION_MANAGER_H_
+#define WSBENCH_CONNECTION_MANAGER_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "wsbench/connection_id.h"
+#include "wsbench/outbound_queue.h"
+#include "wsbench/role_set.h"
+#include "wsbench/subscription_table.h"
+
+namespace wsbench {
+
+struct ConnectionManagerOptions {
+  // Most connections open at once (0 = no limit below 2^32 - 1); Open beyond
+  // it gives ResourceExhausted.
+  uint32_t max_connections = 0;
+  // Longest accepted user name in bytes; longer (or empty) gives InvalidArgument.
+  size_t max_user_size = 256;
+  // Byte limit of each new connection's outbound queue.
+  uint32_t queue_byte_limit = OutboundQueue::kDefaultByteLimit;
+  SubscriptionTableOptions subscriptions;
+};
+
+// A read-only view of one open connection; valid until the next mutation.
+struct ConnectionView {
+  ConnectionId id;
+  std::string_view user;
+  RoleSet roles;
+  size_t channel_count;
+  const OutboundQueue* queue;
+};
+
+class ConnectionManager {
+ public:
+  explicit ConnectionManager(ConnectionManagerOptions options = {});
+  ConnectionManager(const ConnectionManager&) = delete;
+  ConnectionManager& operator=(const ConnectionManager&) = delete;
+  ~ConnectionManager();
+
+  // Pre-sizes the slot arrays for n connections.
+  void Reserve(uint32_t n);
+
+  // Opens a connection for `user` holding `roles`.
+  // Errors: InvalidArgument for an empty or too long user; ResourceExhausted
+  // at max_connections.
+  absl::StatusOr<ConnectionId> Open(std::string_view user, RoleSet roles);
+  // Closes `id`: releases its queued frames and removes all its
+  // subscriptions. Errors: NotFound for an unknown or stale (already closed)
+  // id.
+  absl::Status Close(ConnectionId id);
+
+  bool IsOpen(ConnectionId id) const {
+    return id.index < slots_.size() && slots_[id.index].generation == id.generation &&
+           (id.generation & 1) != 0;
+  }
+  // The connection's state. Errors: NotFound for an unknown or stale id.
+  absl::StatusOr<ConnectionView> Lookup(ConnectionId id) const;
+  // Replaces the connection's roles (effective at once). NotFound as above.
+  absl::Status SetRoles(ConnectionId id, RoleSet roles);
+  // The roles of an open connection, or an empty set for a stale id.
+  RoleSet roles(ConnectionId id) const {
+    return IsOpen(id) ? slots_[id.index].roles : RoleSet();
+  }
+  // The connection's outbound queue, or nullptr for a stale id.
+  OutboundQueue* queue(ConnectionId id) {
+    return IsOpen(id) ? &queues_[id.index] : nullptr;
+  }
+  // The id of the connection now open in slot `index` (Invalid() if none).
+  ConnectionId IdAt(ConnIndex index) const {
+    if (index >= slots_.size() || (slots_[index].generation & 1) == 0) {
+      return ConnectionId::Invalid();
+    }
+    return ConnectionId{index, slots_[index].generation};
+  }
+
+  // Subscriptions of a connection (see SubscriptionTable for results and
+  // errors). All give NotFound for an unknown or stale connection id.
+  absl::StatusOr<SubscribeResult> Subscribe(ConnectionId id, std::string_view channel);
+  absl::StatusOr<SubscribeResult> Subscribe(ConnectionId id, ChannelId channel);
+  absl::StatusOr<UnsubscribeResult> Unsubscribe(ConnectionId id, std::string_view channel);
+  absl::StatusOr<UnsubscribeResult> Unsubscribe(ConnectionId id, ChannelId channel);
+  // Channels `id` is subscribed to (cleared first; empty for a stale id).
+  void ChannelsOf(ConnectionId id, std::vector<ChannelId>& out) const;
+
+  const SubscriptionTable& subscriptions() const { return subscriptions_; }
+  FramePool& frame_pool() { return frame_pool_; }
+  // Every slot's queue by slot index, for fan-out over subscriber indices
+  // (slots of closed connections hold empty, closed-for-push queues).
+  std::span<OutboundQueue> queues_by_index() { return queues_; }
+
+  // Calls fn(ConnectionId) for every open connection.
+  template <typename Fn>
+  void ForEachOpen(Fn&& fn) const {
+    for (uint32_t i = 0; i < slots_.size(); ++i) {
+      if ((slots_[i].generation & 1) != 0) fn(ConnectionId{i, slots_[i].generation});
+    }
+  }
+
+  // Gauges.
+  uint32_t active() const { return active_; }
+  uint64_t opened_total() const { return opened_total_; }
+  uint64_t closed_total() const { return closed_total_; }
+
+  // Heap and inline bytes held by the manager: slot arrays (at capacity),
+  // out-of-line user names, queue rings, the subscription table and the
+  // frame pool. MemoryUsage() / active() is the per-connection overhead.
+  size_t MemoryUsage() const;
+
+ private:
+  struct Slot {
+    uint32_t generation = 0;  // Odd while open.
+    RoleSet roles;
+    std::string user;
+  };
+
+  ConnectionManagerOptions options_;
+  // Declared first so it is destroyed last: queues_ reference its frames.
+  FramePool frame_pool_;
+  std::vector<Slot> slots_;
+  std::vector<OutboundQueue> queues_;
+  std::vector<ConnIndex> free_;  // LIFO of closed slots.
+  SubscriptionTable subscriptions_;
+  uint32_t active_ = 0;
+  uint64_t opened_total_ = 0;
+  uint64_t closed_total_ = 0;
+};
+
+}  // namespace wsbench
+
+#endif  // WSBENCH_CONNECTION_MANAGER_H_

@@ -1,0 +1,193 @@
+// OutboundQueue: one connection's queue of encoded server frames waiting to be
+// written, holding references to immutable shared frames (SharedFrame) that a
+// FramePool recycles.
+//
+// A published message is encoded once (RFC 6455 section 5.2 header + payload)
+// into one SharedFrame; every subscriber's queue holds a pointer to it and the
+// frame's reference count says how many queues still do. When the last queue
+// releases it the frame returns to its pool's free list for its size class,
+// so steady-state publishing allocates nothing.
+//
+// Queue layout (32 bytes): a power-of-two ring of SharedFrame* (allocated on
+// the first push, doubled when full), head/tail counters, the queued byte
+// count and the byte limit. Push is O(1) (amortized for growth); draining is
+// O(frames). The byte limit is enforced by the producer (Broadcaster) through
+// TryPush: a push that would exceed it is refused and the producer applies its
+// overflow policy. RequestClose() marks the queue for close: it then refuses
+// every push (its limit reads 0).
+//
+// A consumer writes queued frames exactly as published, in order: either
+// Gather() up to N spans (an iovec for writev) then Consume(n), or
+// DrainEach(fn) / DrainTo(string).
+//
+// Thread safety: single-threaded; reference counts are not atomic.
+//
+//   FramePool pool;
+//   OutboundQueue queue(/*byte_limit=*/1 << 20);
+//   SharedFrame* f = pool.Acquire(5);  // refs == 1 (the publisher's)
+//   std::memcpy(f->data(), "hello", 5);
+//   if (queue.TryPush(f)) f->AddRefs(1);
+//   Unref(f);                                   // publisher done
+//   queue.DrainEach([&](std::span<const uint8_t> bytes) { Write(bytes); });
+#ifndef WSBENCH_OUTBOUND_QUEUE_H_
+#define WSBENCH_OUTBOUND_QUEUE_H_
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace wsbench {
+
+class FramePool;
+
+// An immutable encoded frame shared by many queues. The bytes follow the
+// header in the same allocation.
+struct SharedFrame {
+  FramePool* pool;
+  SharedFrame* next_free;  // Pool free list link while not in use.
+  uint32_t refs;
+  uint32_t size;        // Bytes of frame (header + payload).
+  uint32_t capacity;    // Bytes available after the header.
+  uint32_t size_class;  // Pool class, or FramePool::kUnpooled.
+
+  uint8_t* data() { return reinterpret_cast<uint8_t*>(this + 1); }
+  const uint8_t* data() const { return reinterpret_cast<const uint8_t*>(this + 1); }
+  std::span<const uint8_t> bytes() const { return {data(), size}; }
+  void AddRefs(uint32_t n) { refs += n; }
+};
+
+// Recycles SharedFrames by power-of-two size class (64 B .. 64 KiB); larger
+// frames are allocated exactly and freed on release. Acquire/Release are O(1).
+// The pool must outlive every frame it handed out (ConnectionManager owns
+// one, destroyed after the queues).
+class FramePool {
+ public:
+  static constexpr uint32_t kUnpooled = 0xFFFFFFFF;
+  static constexpr int kClasses = 11;  // 64 << 0 .. 64 << 10
+  static constexpr size_t kMaxPooled = size_t{64} << (kClasses - 1);
+
+  FramePool() = default;
+  FramePool(const FramePool&) = delete;
+  FramePool& operator=(const FramePool&) = delete;
+  ~FramePool();
+
+  // A frame with room for `size` bytes, size set, refs == 1.
+  SharedFrame* Acquire(size_t size);
+  // Returns a frame whose refs reached 0 to its free list.
+  void Recycle(SharedFrame* frame);
+
+  // Frees every pooled (free) frame.
+  void Trim();
+
+  uint64_t allocations() const { return allocations_; }  // Heap allocations made.
+  uint64_t acquires() const { return acquires_; }
+  size_t frames_in_use() const { return in_use_; }
+  size_t MemoryUsage() const { return bytes_held_; }
+
+ private:
+  std::array<SharedFrame*, kClasses> free_{};
+  uint64_t allocations_ = 0;
+  uint64_t acquires_ = 0;
+  size_t in_use_ = 0;
+  size_t bytes_held_ = 0;
+};
+
+// Drops one reference; recycles the frame when none is left.
+inline void Unref(SharedFrame* frame) {
+  if (--frame->refs == 0) frame->pool->Recycle(frame);
+}
+
+class OutboundQueue {
+ public:
+  static constexpr uint32_t kDefaultByteLimit = 1u << 20;
+  static constexpr uint32_t kInitialCapacity = 8;
+
+  explicit OutboundQueue(uint32_t byte_limit = kDefaultByteLimit)
+      : limit_(byte_limit) {}
+  OutboundQueue(OutboundQueue&& other) noexcept;
+  OutboundQueue& operator=(OutboundQueue&& other) noexcept;
+  OutboundQueue(const OutboundQueue&) = delete;
+  OutboundQueue& operator=(const OutboundQueue&) = delete;
+  ~OutboundQueue();
+
+  // Producer fast path: appends `frame` if it fits under the byte limit and
+  // the ring has room. Does NOT touch frame->refs (the producer adds refs for
+  // all accepted pushes at once). Returns false when it did not push.
+  bool TryPush(SharedFrame* frame) {
+    if (uint64_t{bytes_} + frame->size > limit_ || tail_ - head_ == capacity_) {
+      return false;
+    }
+    ring_[tail_ & (capacity_ - 1)] = frame;
+    ++tail_;
+    bytes_ += frame->size;
+    return true;
+  }
+  // True when a refused TryPush was refused for the byte limit (or because
+  // the queue is marked for close), false when only the ring was full.
+  bool OverLimit(const SharedFrame* frame) const {
+    return uint64_t{bytes_} + frame->size > limit_;
+  }
+  // Grows the ring and pushes, ignoring the byte limit (slow path after
+  // TryPush refused for room only). Does not touch refs.
+  void PushGrow(SharedFrame* frame);
+
+  // Consumer side. Fills `out` with up to out.size() queued frames from the
+  // head, in order, without removing them; returns how many.
+  size_t Gather(std::span<std::span<const uint8_t>> out) const;
+  // Removes the first n (<= size()) frames, releasing their references.
+  void Consume(size_t n);
+  // Calls fn(std::span<const uint8_t>) for each queued frame in order, then
+  // releases it. Returns the number of frames drained.
+  template <typename Fn>
+  size_t DrainEach(Fn&& fn) {
+    const uint32_t n = tail_ - head_;
+    for (; head_ != tail_; ++head_) {
+      SharedFrame* f = ring_[head_ & (capacity_ - 1)];
+      fn(std::span<const uint8_t>(f->data(), f->size));
+      bytes_ -= f->size;
+      Unref(f);
+    }
+    return n;
+  }
+  // Appends all queued bytes to `out` and empties the queue; returns frames.
+  size_t DrainTo(std::string& out);
+  // Releases every queued frame (on close).
+  void Clear();
+
+  // Marks the queue for close: every later push is refused.
+  void RequestClose() {
+    flags_ |= kCloseRequested;
+    limit_ = 0;
+  }
+  bool close_requested() const { return (flags_ & kCloseRequested) != 0; }
+  // Re-arms a queue for a new connection: empty, not closing, given limit.
+  void Reset(uint32_t byte_limit);
+
+  uint32_t size() const { return tail_ - head_; }  // Frames queued.
+  bool empty() const { return tail_ == head_; }
+  uint32_t bytes() const { return bytes_; }          // Bytes queued.
+  uint32_t byte_limit() const { return limit_; }     // 0 once close requested.
+  void set_byte_limit(uint32_t limit) {
+    if (!close_requested()) limit_ = limit;
+  }
+  uint32_t capacity() const { return capacity_; }
+  // Heap bytes held by the ring.
+  size_t MemoryUsage() const { return size_t{capacity_} * sizeof(SharedFrame*); }
+
+ private:
+  static constexpr uint32_t kCloseRequested = 1;
+
+  SharedFrame** ring_ = nullptr;
+  uint32_t capacity_ = 0;  // Power of two, or 0 before the first push.
+  uint32_t head_ = 0;      // Free-running; index = head_ & (capacity_ - 1).
+  uint32_t tail_ = 0;
+  uint32_t bytes_ = 0;
+  uint32_t limit_;
+  uint32_t flags_ = 0;
+};
+
+}  // namespace wsbench
+
+#endif  // WSBENCH_OUTBOUND_QUEUE_H_

@@ -1,0 +1,201 @@
+// Rbac: role-based access control for channel actions.
+//
+// Roles (RoleId, at most RoleSet::kMaxRoles = 128) allow or deny actions
+// (subscribe, publish, presence, admin) on channel patterns:
+//   "orders.eu.1"   exact channel name;
+//   "orders.*"      prefix: every channel that starts with "orders." (glob
+//                   semantics, so "orders." itself matches too);
+//   "*"             every channel.
+// A '*' anywhere but at the end ("a*b", "**") is a policy error. A check asks
+// whether a set of roles (a user's, or a connection's) may do an action on a
+// channel: it is denied if ANY of the roles has a matching deny rule
+// (explicit deny beats allow), else allowed if any role has a matching allow
+// rule, else denied (no roles, unknown channel, no rule: deny by default).
+//
+// Data layout. The rules are the source of truth (per role, per action, a
+// list of patterns). They are compiled once, lazily, on the first Check after
+// a change, into:
+//   - a hash map exact channel -> ChannelMasks, fully resolved (the exact
+//     rules' roles OR those of every prefix rule that matches the channel);
+//   - a byte trie of prefixes whose nodes carry the prefix rules' masks
+//     ("*" is the root), walked for channels that have no exact rule;
+//   - a bounded memo (same map as the exact entries) of trie results for
+//     channels seen, so a channel is resolved once, not once per check.
+// ChannelMasks holds, per action, two 128-bit role masks (allow, deny). A
+// check hashes the channel once, finds its masks and ANDs them with the
+// RoleSet's two words: allowed = (roles & deny) == 0 && (roles & allow) != 0.
+// Every policy change (role defined, rule added or removed) bumps a
+// generation counter; the compiled tables record the generation they
+// were built from and are rebuilt when it differs, so no stale decision
+// survives a change. Memory: O(rules + exact channels + memo) with the memo
+// capped at kMaxMemoChannels entries (cleared when full).
+//
+// Complexity: Check is O(|channel|) for the hash plus one expected-O(1) hash
+// lookup; the first check of a channel without an exact rule also walks the
+// trie (O(|channel|)). Changes are O(1) plus an O(rules x |pattern| + exact
+// channels x |channel|) recompile on the next Check (or Compile()).
+//
+// Thread safety: single-threaded. Check may rebuild the compiled tables and
+// fills the memo, so even concurrent Checks need external synchronization.
+//
+// Example:
+//   wsbench::Rbac rbac;
+//   WSBENCH_ASSIGN_OR_RETURN(wsbench::RoleId trader, rbac.DefineRole("trader"));
+//   WSBENCH_RETURN_IF_ERROR(rbac.Allow(trader, Action::kPublish, "orders.*"));
+//   WSBENCH_RETURN_IF_ERROR(rbac.Deny(trader, Action::kPublish, "orders.audit"));
+//   wsbench::RoleSet roles;
+//   roles.Add(trader);
+//   rbac.Check(roles, Action::kPublish, "orders.eu.1");   // true
+//   rbac.Check(roles, Action::kPublish, "orders.audit");  // false (deny)
+//   rbac.AssignRoles("alice", roles);
+//   rbac.Check("alice", Action::kPublish, "orders.eu.1"); // true
+#ifndef WSBENCH_RBAC_H_
+#define WSBENCH_RBAC_H_
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "wsbench/role_set.h"
+
+namespace wsbench {
+
+enum class Action : uint8_t { kSubscribe = 0, kPublish = 1, kPresence = 2, kAdmin = 3 };
+inline constexpr int kNumActions = 4;
+
+// "subscribe", "publish", "presence", "admin".
+std::string_view ActionName(Action action);
+// The action called `name` (the names above), or InvalidArgument naming it.
+absl::StatusOr<Action> ParseAction(std::string_view name);
+
+enum class Effect : uint8_t { kAllow, kDeny };
+
+// Checks that `pattern` is an exact name, "<prefix>*" or "*": non-empty, at
+// most Rbac::kMaxPatternLength bytes, '*' only as the last byte, no ASCII
+// control bytes or spaces. InvalidArgument says which rule was broken and at
+// which byte.
+absl::Status ValidatePattern(std::string_view pattern);
+
+// The naive meaning of a pattern (for reference evaluators and tests):
+// exact equality, or prefix match for a trailing '*'.
+bool PatternMatches(std::string_view pattern, std::string_view channel);
+
+class Rbac {
+ public:
+  static constexpr size_t kMaxPatternLength = 256;
+  static constexpr size_t kMaxRoleNameLength = 64;
+  // Trie results remembered before the memo is cleared.
+  static constexpr size_t kMaxMemoChannels = 1 << 16;
+
+  Rbac();
+  ~Rbac();
+  Rbac(Rbac&&) noexcept;
+  Rbac& operator=(Rbac&&) noexcept;
+  Rbac(const Rbac&) = delete;
+  Rbac& operator=(const Rbac&) = delete;
+
+  // Defines a role and returns its id (ids are dense: 0, 1, 2, ...).
+  // Errors: InvalidArgument for an empty or over-long name, AlreadyExists
+  // for a name already defined, ResourceExhausted past 128 roles.
+  absl::StatusOr<RoleId> DefineRole(std::string_view name);
+  // The id of the role called `name`, or NotFound.
+  absl::StatusOr<RoleId> FindRole(std::string_view name) const;
+  const std::string& role_name(RoleId role) const { return roles_[role].name; }
+  int role_count() const { return static_cast<int>(roles_.size()); }
+
+  // Adds a rule: `role` may (Allow) or may not (Deny) do `action` on the
+  // channels `pattern` matches. Adding a rule twice is a no-op. Errors:
+  // NotFound for an undefined role, InvalidArgument for a bad pattern.
+  absl::Status Allow(RoleId role, Action action, std::string_view pattern);
+  absl::Status Deny(RoleId role, Action action, std::string_view pattern);
+  absl::Status AddRule(RoleId role, Effect effect, Action action,
+                       std::string_view pattern);
+  // Removes a rule added by Allow/Deny; NotFound when there is no such rule.
+  absl::Status RemoveRule(RoleId role, Effect effect, Action action,
+                          std::string_view pattern);
+  // Removes every rule of `role` (the role stays defined); NotFound for an
+  // undefined role.
+  absl::Status ClearRole(RoleId role);
+
+  // Adds rules from text, one per line: "<role> <allow|deny> <action>
+  // <pattern>", '#' starts a comment, blank lines are skipped; roles are
+  // defined on first use. On error nothing after the bad line is applied
+  // and the Status names the line number and what was wrong.
+  absl::Status LoadPolicy(std::string_view text);
+
+  // Sets (replaces) the roles of `user`. Roles not defined are allowed (they
+  // simply grant nothing until rules are added for them).
+  void AssignRoles(std::string_view user, RoleSet roles);
+  // Forgets `user`; false when the user was not known.
+  bool RemoveUser(std::string_view user);
+  // The roles of `user`; empty for an unknown user.
+  RoleSet UserRoles(std::string_view user) const;
+
+  // Whether `roles` (e.g. a connection's roles) may do `action` on `channel`.
+  // Deny by default; explicit deny from any role beats every allow.
+  bool Check(const RoleSet& roles, Action action, std::string_view channel) {
+    const ChannelMasks& m = Resolve(channel);
+    const Masks& a = m.action[static_cast<int>(action)];
+    const uint64_t r0 = roles.word(0), r1 = roles.word(1);
+    return ((r0 & a.deny[0]) | (r1 & a.deny[1])) == 0 &&
+           ((r0 & a.allow[0]) | (r1 & a.allow[1])) != 0;
+  }
+  // Same for the roles assigned to `user` (an unknown user holds no roles,
+  // so is denied).
+  bool Check(std::string_view user, Action action, std::string_view channel);
+
+  // Rebuilds the compiled tables now if a change made them stale (Check does
+  // it otherwise on its first call after the change).
+  void Compile();
+
+  // Bumped by every policy change; the compiled tables are valid for one
+  // value. (User role assignments are read at check time, never cached.)
+  uint64_t generation() const { return generation_; }
+  size_t rule_count() const;
+  size_t memo_size() const { return memo_count_; }
+
+ private:
+  struct Masks {
+    uint64_t allow[2] = {0, 0};
+    uint64_t deny[2] = {0, 0};
+  };
+  struct ChannelMasks {
+    std::array<Masks, kNumActions> action{};
+  };
+  struct Role {
+    std::string name;
+    // rules[effect][action] -> patterns.
+    std::vector<std::string> rules[2][kNumActions];
+  };
+  struct TrieNode;
+
+  const ChannelMasks& Resolve(std::string_view channel);
+  const ChannelMasks& ResolveSlow(std::string_view channel);
+  void Rebuild();
+  ChannelMasks WalkTrie(std::string_view channel) const;
+
+  std::vector<Role> roles_;
+  absl::flat_hash_map<std::string, RoleId> role_ids_;
+  absl::flat_hash_map<std::string, RoleSet> users_;
+  uint64_t generation_ = 1;
+
+  // Compiled state (valid when compiled_generation_ == generation_).
+  uint64_t compiled_generation_ = 0;
+  absl::flat_hash_map<std::string, ChannelMasks> channels_;  // exact + memo
+  size_t exact_count_ = 0;
+  size_t memo_count_ = 0;
+  std::vector<TrieNode> trie_;  // trie_[0] is the root ("*")
+  bool trie_has_rules_ = false;
+  ChannelMasks no_rules_{};  // all zero: deny
+  ChannelMasks scratch_{};   // result for channels too long to memoize
+};
+
+}  // namespace wsbench
+
+#endif  // WSBENCH_RBAC_H_

@@ -1,0 +1,212 @@
+// SubscriptionTable: who is subscribed to which channel, in both directions.
+//
+// Channel names are interned to ChannelIds. The table keeps
+//   channel -> subscribers   a dense uint32 array of connection slot indices
+//                            (the span Broadcaster fans out over), plus a
+//                            parallel array of back-indices into each
+//                            subscriber's own channel list;
+//   connection -> channels   a dense array of {channel index, position in that
+//                            channel's subscriber array}.
+// Unsubscribe swap-removes from both arrays and fixes the two moved entries
+// through the back-indices, so both sides stay dense and consistent.
+//
+// Complexity: Subscribe/Unsubscribe are O(1) amortized plus one scan of the
+// connection's own channel list (k entries, contiguous; k <= the per
+// connection limit, typically < 16) to test membership; by name they add one
+// hash lookup. RemoveConnection is O(k). subscribers() is O(1).
+//
+// Channels: a channel exists while it has at least one subscriber. When its
+// last subscriber leaves it is dropped: its name is un-interned and its slot
+// recycled with a bumped generation, so a ChannelId held across the drop goes
+// stale (IsLive() is false, by-id Subscribe reports NotFound, by-id
+// Unsubscribe reports kNotSubscribed). Names are the stable handle: resolve a
+// name again with Find() or use the by-name overloads. Slots, name buffers
+// and arrays are reused, so steady-state subscribe/unsubscribe do not allocate.
+//
+// Connections are identified by their slot index in the ConnectionManager
+// (ConnIndex); the manager validates ConnectionIds and calls in here. The
+// table trusts indices below connection_capacity().
+//
+// Thread safety: single-threaded (thread-compatible); no internal locking.
+//
+//   SubscriptionTable table;
+//   table.ResizeConnections(2);
+//   table.Subscribe(0, "orders.eu");      // kSubscribed
+//   table.Subscribe(0, "orders.eu");      // kAlreadySubscribed
+//   ChannelId ch = *table.Find("orders.eu");
+//   for (uint32_t conn : table.subscribers(ch)) { ... }
+//   table.Unsubscribe(1, "orders.eu");    // kNotSubscribed
+#ifndef WSBENCH_SUBSCRIPTION_TABLE_H_
+#define WSBENCH_SUBSCRIPTION_TABLE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace wsbench {
+
+// A connection's slot index in the ConnectionManager (ConnectionId::index).
+using ConnIndex = uint32_t;
+
+// Generational handle to an interned channel (see the file comment on drops).
+struct ChannelId {
+  uint32_t index = std::numeric_limits<uint32_t>::max();
+  uint32_t generation = 0;
+
+  static constexpr ChannelId Invalid() { return ChannelId{}; }
+  friend constexpr bool operator==(ChannelId a, ChannelId b) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, ChannelId id) {
+    return H::combine(std::move(h), id.index, id.generation);
+  }
+};
+
+enum class SubscribeResult : uint8_t {
+  kSubscribed,         // Newly added.
+  kAlreadySubscribed,  // Was a member; nothing changed (subscribe is idempotent).
+};
+
+enum class UnsubscribeResult : uint8_t {
+  kUnsubscribed,   // Removed.
+  kNotSubscribed,  // Was not a member (or the channel does not exist); no-op.
+};
+
+struct SubscriptionTableOptions {
+  // Longest accepted channel name in bytes; longer gives InvalidArgument.
+  size_t max_channel_name = 256;
+  // Most channels one connection may join; one more gives ResourceExhausted.
+  uint32_t max_channels_per_connection = 1024;
+  // Most live channels in the table (0 = unlimited); ResourceExhausted.
+  uint32_t max_channels = 0;
+};
+
+class SubscriptionTable {
+ public:
+  explicit SubscriptionTable(SubscriptionTableOptions options = {});
+  SubscriptionTable(const SubscriptionTable&) = delete;
+  SubscriptionTable& operator=(const SubscriptionTable&) = delete;
+  ~SubscriptionTable();
+
+  // Makes connection indices [0, n) valid. Never shrinks.
+  void ResizeConnections(uint32_t n);
+  uint32_t connection_capacity() const {
+    return static_cast<uint32_t>(connections_.size());
+  }
+
+  // Subscribes `conn` to the channel called `name`, creating it if needed.
+  // Errors: InvalidArgument for an empty or too long name; ResourceExhausted
+  // when the connection or table limit is reached.
+  absl::StatusOr<SubscribeResult> Subscribe(ConnIndex conn, std::string_view name);
+  // Fast path for a live channel. Errors: NotFound for a stale/unknown id,
+  // ResourceExhausted as above.
+  absl::StatusOr<SubscribeResult> Subscribe(ConnIndex conn, ChannelId channel);
+
+  // Unsubscribes; a non-member (or unknown channel, or stale id) gives
+  // kNotSubscribed. Errors (by name only): InvalidArgument for an empty or too
+  // long name. Drops the channel when its last subscriber leaves.
+  absl::StatusOr<UnsubscribeResult> Unsubscribe(ConnIndex conn, std::string_view name);
+  UnsubscribeResult Unsubscribe(ConnIndex conn, ChannelId channel);
+
+  // Removes every subscription of `conn` (on close); returns how many.
+  size_t RemoveConnection(ConnIndex conn);
+
+  // The live channel called `name`, if any.
+  std::optional<ChannelId> Find(std::string_view name) const;
+  bool IsLive(ChannelId channel) const {
+    return channel.index < channels_.size() &&
+           channels_[channel.index]->generation == channel.generation &&
+           (channel.generation & 1) != 0;
+  }
+  bool IsSubscribed(ConnIndex conn, ChannelId channel) const;
+
+  // The subscribers of a live channel as a contiguous span of connection slot
+  // indices (order unspecified; changes on unsubscribe). Empty if stale.
+  // Valid until the next mutation of the table.
+  std::span<const ConnIndex> subscribers(ChannelId channel) const {
+    if (!IsLive(channel)) return {};
+    return channels_[channel.index]->subscribers;
+  }
+  // The name of a live channel ("" if stale).
+  std::string_view name(ChannelId channel) const;
+
+  // Channels `conn` is subscribed to, as ChannelIds appended to `out`
+  // (cleared first). Order unspecified.
+  void ChannelsOf(ConnIndex conn, std::vector<ChannelId>& out) const;
+  size_t channel_count_of(ConnIndex conn) const {
+    return conn < connections_.size() ? connections_[conn].size() : 0;
+  }
+
+  // Calls fn(ChannelId, std::string_view name, std::span<const ConnIndex>) for
+  // every live channel.
+  template <typename Fn>
+  void ForEachChannel(Fn&& fn) const {
+    for (uint32_t i = 0; i < channels_.size(); ++i) {
+      const Channel& c = *channels_[i];
+      if ((c.generation & 1) == 0) continue;
+      fn(ChannelId{i, c.generation}, std::string_view(c.name),
+         std::span<const ConnIndex>(c.subscribers));
+    }
+  }
+
+  // Gauges and counters.
+  size_t channel_count() const { return live_channels_; }
+  size_t subscription_count() const { return subscriptions_; }
+  uint64_t channels_created() const { return channels_created_; }
+  uint64_t channels_dropped() const { return channels_dropped_; }
+
+  // Heap bytes held by the table (arrays, channel slots, names, hash index).
+  size_t MemoryUsage() const;
+
+  // Checks every internal invariant (both directions agree, back-indices,
+  // counts, name index); for tests. Returns Internal on the first violation.
+  absl::Status CheckConsistency() const;
+
+ private:
+  struct Channel {
+    uint32_t generation = 0;  // Odd while live.
+    std::string name;
+    std::vector<ConnIndex> subscribers;
+    std::vector<uint32_t> back;  // back[i]: position in subscribers[i]'s list.
+  };
+  struct Membership {
+    uint32_t channel;   // Channel slot index.
+    uint32_t position;  // Position in that channel's subscribers.
+  };
+  using ConnChannels = std::vector<Membership>;
+
+  absl::Status ValidateName(std::string_view name) const;
+  // Returns the live channel index for `name`, creating it; or an error.
+  absl::StatusOr<uint32_t> InternForSubscribe(std::string_view name);
+  SubscribeResult AddMember(ConnIndex conn, uint32_t channel);
+  bool RemoveMember(ConnIndex conn, uint32_t channel);
+  void RemoveAt(ConnIndex conn, size_t conn_pos);
+  void DropChannel(uint32_t channel);
+
+  SubscriptionTableOptions options_;
+  // Channels live in stable heap slots so the name index can key on views of
+  // their names; slots are recycled through free_channels_.
+  std::vector<std::unique_ptr<Channel>> channels_;
+  std::vector<uint32_t> free_channels_;
+  absl::flat_hash_map<absl::string_view, uint32_t> by_name_;
+  std::vector<ConnChannels> connections_;
+  size_t live_channels_ = 0;
+  size_t subscriptions_ = 0;
+  uint64_t channels_created_ = 0;
+  uint64_t channels_dropped_ = 0;
+};
+
+}  // namespace wsbench
+
+#endif  // WSBENCH_SUBSCRIPTION_TABLE_H_

@@ -1,0 +1,304 @@
+// Tests for tools/compare: the gate's verdicts on fixtures (identical runs,
+// a clear regression, an improvement, noise, missing/new benchmarks,
+// mismatched fingerprints, deterministic metrics), the gate config parser,
+// baselines (a partial run refused) and the renderers.
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+
+#include "baseline.h"
+#include "compare.h"
+#include "gate_config.h"
+#include "gtest/gtest.h"
+#include "render.h"
+#include "results_file.h"
+
+namespace wsbench::compare {
+namespace {
+
+using results::ResultsFile;
+
+std::string Fixture(const std::string& name) {
+  return std::string(WSBENCH_TESTDATA_DIR) + "/../../tools/compare/testdata/" + name;
+}
+
+ResultsFile Load(const std::string& name) {
+  absl::StatusOr<ResultsFile> file = results::ReadResultsFile(Fixture(name));
+  EXPECT_TRUE(file.ok()) << file.status();
+  return file.ok() ? *file : ResultsFile{};
+}
+
+GateConfig RepoConfig() {
+  absl::StatusOr<GateConfig> config = ReadGateConfig(
+      std::string(WSBENCH_TESTDATA_DIR) + "/../../tools/compare/gate.json");
+  EXPECT_TRUE(config.ok()) << config.status();
+  return config.ok() ? *config : DefaultGateConfig();
+}
+
+const MetricRow* Row(const Comparison& c, const std::string& benchmark,
+                     const std::string& metric) {
+  for (const MetricRow& row : c.rows) {
+    if (row.benchmark == benchmark && row.metric == metric) return &row;
+  }
+  return nullptr;
+}
+
+int CountVerdict(const Comparison& c, Verdict v) {
+  int n = 0;
+  for (const MetricRow& row : c.rows) n += row.verdict == v;
+  return n;
+}
+
+TEST(CompareTest, IdenticalRunsPass) {
+  Comparison c = Compare(Load("base.json"), Load("identical.json"), RepoConfig());
+  EXPECT_EQ(ExitCode(c), 0);
+  EXPECT_EQ(c.regressions, 0);
+  EXPECT_EQ(c.improvements, 0);
+  EXPECT_EQ(c.compared_benchmarks, 4);
+  EXPECT_EQ(CountVerdict(c, Verdict::kUnchanged), static_cast<int>(c.rows.size()));
+  const MetricRow* row = Row(c, "broadcast/medium", "ops_per_second");
+  ASSERT_NE(row, nullptr);
+  EXPECT_DOUBLE_EQ(row->change_pct, 0);
+  EXPECT_DOUBLE_EQ(row->p_value, 1.0);
+}
+
+TEST(CompareTest, ClearRegressionFails) {
+  Comparison c = Compare(Load("base.json"), Load("regression.json"), RepoConfig());
+  EXPECT_EQ(ExitCode(c), 1);
+  const MetricRow* thr = Row(c, "broadcast/medium", "ops_per_second");
+  ASSERT_NE(thr, nullptr);
+  EXPECT_EQ(thr->verdict, Verdict::kRegressed);
+  EXPECT_TRUE(thr->gated);
+  EXPECT_NEAR(thr->change_pct, -25, 3);
+  EXPECT_LT(thr->p_value, 0.01);
+  EXPECT_LT(thr->ci_hi_pct, -12);  // whole interval beyond the threshold
+  EXPECT_EQ(Row(c, "broadcast/medium", "p95_us")->verdict, Verdict::kRegressed);
+  // The untouched benchmarks stay unchanged.
+  EXPECT_EQ(Row(c, "messages/medium", "ops_per_second")->verdict, Verdict::kUnchanged);
+  EXPECT_EQ(Row(c, "compression/low", "p95_us")->verdict, Verdict::kUnchanged);
+}
+
+TEST(CompareTest, ImprovementPasses) {
+  Comparison c = Compare(Load("base.json"), Load("improvement.json"), RepoConfig());
+  EXPECT_EQ(ExitCode(c), 0);
+  EXPECT_EQ(Row(c, "messages/medium", "ops_per_second")->verdict, Verdict::kImproved);
+  EXPECT_EQ(Row(c, "messages/medium", "p50_us")->verdict, Verdict::kImproved);
+  EXPECT_GE(c.improvements, 2);
+}
+
+TEST(CompareTest, NoisyButUnchangedPasses) {
+  // +-8% per repetition and a 5% drift: significant perhaps, but the effect
+  // is inside the noise floor, so nothing regresses.
+  Comparison c = Compare(Load("base.json"), Load("noisy.json"), RepoConfig());
+  EXPECT_EQ(ExitCode(c), 0);
+  EXPECT_EQ(CountVerdict(c, Verdict::kRegressed), 0);
+}
+
+TEST(CompareTest, SignificanceAloneIsNotEnough) {
+  // With a zero threshold the same noisy drift is a "regression" somewhere:
+  // the noise floor is what keeps the gate quiet.
+  GateConfig config = RepoConfig();
+  for (MetricSpec& m : config.metrics) m.threshold_pct = 0;
+  Comparison c = Compare(Load("base.json"), Load("noisy.json"), config);
+  EXPECT_GT(c.regressions, 0);
+}
+
+TEST(CompareTest, ShortLevelsAreShownButNotGated) {
+  Comparison c = Compare(Load("base.json"), Load("noisy_minimal.json"), RepoConfig());
+  EXPECT_EQ(ExitCode(c), 0);
+  const MetricRow* row = Row(c, "permissions/minimal", "ops_per_second");
+  ASSERT_NE(row, nullptr);
+  EXPECT_EQ(row->verdict, Verdict::kRegressed);
+  EXPECT_FALSE(row->gated);
+  EXPECT_NE(row->note.find("minimal"), std::string::npos);
+  // With every level gated, the pass-length floor still applies (1,000 ops
+  // at 40M ops/s is 25 us < 1 ms).
+  GateConfig config = RepoConfig();
+  config.time_levels.clear();
+  Comparison d = Compare(Load("base.json"), Load("noisy_minimal.json"), config);
+  EXPECT_EQ(ExitCode(d), 0);
+  EXPECT_NE(Row(d, "permissions/minimal", "ops_per_second")->note.find("ms"),
+            std::string::npos);
+  config.min_pass_ms = 0;
+  Comparison e = Compare(Load("base.json"), Load("noisy_minimal.json"), config);
+  EXPECT_EQ(ExitCode(e), 1);
+}
+
+TEST(CompareTest, MissingAndNewBenchmarks) {
+  Comparison c = Compare(Load("base.json"), Load("missing_new.json"), RepoConfig());
+  EXPECT_EQ(ExitCode(c), 0);
+  const MetricRow* missing = Row(c, "compression/low", "-");
+  ASSERT_NE(missing, nullptr);
+  EXPECT_EQ(missing->verdict, Verdict::kMissing);
+  const MetricRow* added = Row(c, "subscriptions/medium", "-");
+  ASSERT_NE(added, nullptr);
+  EXPECT_EQ(added->verdict, Verdict::kNew);
+  EXPECT_EQ(c.compared_benchmarks, 3);
+  GateConfig strict = RepoConfig();
+  strict.fail_on_missing = true;
+  EXPECT_EQ(ExitCode(Compare(Load("base.json"), Load("missing_new.json"), strict)), 1);
+}
+
+TEST(CompareTest, MismatchedFingerprintsGateOnlyDeterministicMetrics) {
+  Comparison c = Compare(Load("base.json"), Load("fingerprint.json"), RepoConfig());
+  EXPECT_EQ(c.fingerprint_mismatches,
+            (std::vector<std::string>{"cpu_model", "cores"}));
+  ASSERT_FALSE(c.notes.empty());
+  EXPECT_NE(c.notes[0].find("fingerprints differ"), std::string::npos);
+  const MetricRow* thr = Row(c, "broadcast/medium", "ops_per_second");
+  EXPECT_EQ(thr->verdict, Verdict::kRegressed);  // -40%, shown ...
+  EXPECT_FALSE(thr->gated);                      // ... but not gated
+  const MetricRow* allocs = Row(c, "messages/medium", "allocs_per_op");
+  EXPECT_EQ(allocs->verdict, Verdict::kRegressed);  // 0 -> 1: still gated
+  EXPECT_TRUE(allocs->gated);
+  EXPECT_EQ(c.regressions, 1);
+  EXPECT_EQ(ExitCode(c), 1);
+}
+
+TEST(CompareTest, AllocationsGatedExactly) {
+  Comparison c = Compare(Load("base.json"), Load("allocs_regression.json"), RepoConfig());
+  EXPECT_EQ(ExitCode(c), 1);
+  const MetricRow* row = Row(c, "messages/medium", "allocs_per_op");
+  EXPECT_EQ(row->verdict, Verdict::kRegressed);
+  EXPECT_EQ(row->p_value, -1);
+}
+
+TEST(CompareTest, InstructionsFivePercentRiseFailsHalfPercentPasses) {
+  ResultsFile base = Load("base.json");
+  auto base_merged = MergeInstructions(base, Load("instructions_base.json"));
+  ASSERT_TRUE(base_merged.ok()) << base_merged.status();
+  // Instruction files for the new run carry its own revision: merge each
+  // into a results file of the same build.
+  ResultsFile next = Load("identical.json");
+  auto plus5 = MergeInstructions(next, Load("instructions_plus5.json"));
+  ASSERT_TRUE(plus5.ok()) << plus5.status();
+  Comparison c = Compare(*base_merged, *plus5, RepoConfig());
+  const MetricRow* row = Row(c, "messages/medium", "instructions_per_op");
+  ASSERT_NE(row, nullptr);
+  EXPECT_EQ(row->verdict, Verdict::kRegressed);
+  EXPECT_NEAR(row->change_pct, 5, 1e-9);
+  EXPECT_EQ(ExitCode(c), 1);
+  auto plus05 = MergeInstructions(next, Load("instructions_plus05.json"));
+  ASSERT_TRUE(plus05.ok());
+  Comparison d = Compare(*base_merged, *plus05, RepoConfig());
+  EXPECT_EQ(Row(d, "messages/medium", "instructions_per_op")->verdict,
+            Verdict::kUnchanged);
+  EXPECT_EQ(ExitCode(d), 0);
+  // Instruction counts from another build are refused.
+  EXPECT_FALSE(MergeInstructions(base, Load("instructions_plus5.json")).ok());
+  // A results file is not an instructions file.
+  EXPECT_FALSE(MergeInstructions(base, Load("identical.json")).ok());
+}
+
+TEST(CompareTest, DeterministicAcrossCalls) {
+  GateConfig config = RepoConfig();
+  std::string a = RenderJson(Compare(Load("base.json"), Load("noisy.json"), config));
+  std::string b = RenderJson(Compare(Load("base.json"), Load("noisy.json"), config));
+  EXPECT_EQ(a, b);
+}
+
+TEST(CompareAbTest, PairedSlowdownDetected) {
+  // Six A/B pairs: B is the 25% slower regression fixture.
+  ResultsFile a = Load("base.json");
+  ResultsFile b = Load("regression.json");
+  ResultsFile a2 = Load("identical.json");
+  std::vector<std::pair<const ResultsFile*, const ResultsFile*>> pairs;
+  for (int i = 0; i < 3; ++i) {
+    pairs.emplace_back(&a, &b);
+    pairs.emplace_back(&a2, &b);
+  }
+  Comparison c = CompareAb(pairs, RepoConfig());
+  EXPECT_EQ(c.mode, "ab");
+  const MetricRow* row = Row(c, "broadcast/medium", "ops_per_second");
+  ASSERT_NE(row, nullptr);
+  EXPECT_EQ(row->verdict, Verdict::kRegressed);
+  EXPECT_LT(row->p_value, 0.05);
+  EXPECT_EQ(ExitCode(c), 1);
+  EXPECT_EQ(Row(c, "messages/medium", "ops_per_second")->verdict, Verdict::kUnchanged);
+  // Identical builds: nothing.
+  std::vector<std::pair<const ResultsFile*, const ResultsFile*>> same(6, {&a, &a2});
+  EXPECT_EQ(ExitCode(CompareAb(same, RepoConfig())), 0);
+}
+
+TEST(GateConfigTest, RepoConfigParses) {
+  GateConfig c = RepoConfig();
+  EXPECT_DOUBLE_EQ(c.alpha, 0.05);
+  EXPECT_EQ(c.baseline_min_repetitions, 5);
+  EXPECT_EQ(c.time_levels, (std::vector<std::string>{"low", "medium"}));
+  ASSERT_EQ(c.metrics.size(), 6u);
+  EXPECT_EQ(c.metrics[0].key, "ops_per_second");
+  EXPECT_TRUE(c.metrics[0].higher_is_better);
+  EXPECT_EQ(c.metrics[5].kind, MetricKind::kDeterministic);
+}
+
+TEST(GateConfigTest, RejectsTyposAndBadValues) {
+  EXPECT_TRUE(ParseGateConfig("{}", "empty.json").ok());
+  auto typo = ParseGateConfig(R"({"alpah": 0.05})", "g.json");
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.status().message().find("g.json: alpah: unknown key"),
+            absl::string_view::npos)
+      << typo.status();
+  EXPECT_FALSE(ParseGateConfig(R"({"alpha": 2})", "g.json").ok());
+  EXPECT_FALSE(ParseGateConfig(R"({"metrics": []})", "g.json").ok());
+  EXPECT_FALSE(ParseGateConfig(R"({"metrics": [{"label": "x"}]})", "g.json").ok());
+  EXPECT_FALSE(ParseGateConfig(R"({"metrics": [{"key": "x", "better": "up"}]})",
+                               "g.json").ok());
+  EXPECT_FALSE(ParseGateConfig("{", "g.json").ok());
+  auto ok = ParseGateConfig(
+      R"({"_c": "comment", "metrics": [{"key": "x", "threshold_pct": 8}]})", "g.json");
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_DOUBLE_EQ(ok->metrics[0].ab_threshold_pct, 4);  // half by default
+}
+
+TEST(BaselineTest, RefusesPartialAndShortRuns) {
+  GateConfig config = RepoConfig();
+  EXPECT_TRUE(CheckBaselineCandidate(Load("base.json"), config).ok());
+  absl::Status partial = CheckBaselineCandidate(Load("partial.json"), config);
+  ASSERT_FALSE(partial.ok());
+  EXPECT_NE(partial.message().find("partial"), absl::string_view::npos);
+  EXPECT_NE(partial.message().find("SIGINT"), absl::string_view::npos);
+  absl::Status few = CheckBaselineCandidate(Load("few_reps.json"), config);
+  ASSERT_FALSE(few.ok());
+  EXPECT_NE(few.message().find("repetitions"), absl::string_view::npos);
+  EXPECT_FALSE(CheckBaselineCandidate(Load("instructions_base.json"), config).ok());
+}
+
+TEST(BaselineTest, SaveBaselineWritesAtomicallyAndRefusesPartial) {
+  GateConfig config = RepoConfig();
+  std::string out = ::testing::TempDir() + "/baseline_" + std::to_string(::getpid()) + ".json";
+  std::remove(out.c_str());
+  absl::Status refused = SaveBaseline(Fixture("partial.json"), "", out, config);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(access(out.c_str(), F_OK), 0) << "a refused baseline must not be written";
+  ASSERT_TRUE(SaveBaseline(Fixture("base.json"), Fixture("instructions_base.json"), out,
+                           config).ok());
+  absl::StatusOr<ResultsFile> saved = results::ReadResultsFile(out);
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  EXPECT_TRUE(saved->info.complete);
+  EXPECT_EQ(saved->RepetitionValues("messages/medium", "instructions_per_op").size(), 5u);
+  // Comparing a run against its own baseline passes.
+  EXPECT_EQ(ExitCode(Compare(*saved, *saved, config)), 0);
+  std::remove(out.c_str());
+}
+
+TEST(RenderTest, TablesAndJson) {
+  Comparison c = Compare(Load("base.json"), Load("regression.json"), RepoConfig());
+  std::string md = RenderMarkdown(c);
+  EXPECT_NE(md.find("| benchmark | metric |"), std::string::npos);
+  EXPECT_NE(md.find("**REGRESSED**"), std::string::npos);
+  EXPECT_NE(md.find("FAIL"), std::string::npos);
+  std::string plain = RenderTerminal(c, false);
+  EXPECT_EQ(plain.find("\033["), std::string::npos);  // no colour off a tty
+  EXPECT_NE(RenderTerminal(c, true).find("\033[1;31m"), std::string::npos);
+  std::string json = RenderJson(c);
+  EXPECT_NE(json.find("\"exit_code\": 1"), std::string::npos);
+  EXPECT_NE(json.find("\"verdict\": \"regressed\""), std::string::npos);
+  EXPECT_EQ(FormatValue(12.3e6, "ops/s"), "12.3M");
+  EXPECT_EQ(FormatValue(0.4123, "us"), "0.412");
+  EXPECT_EQ(FormatValue(0.0 / 0.0, "us"), "-");
+}
+
+}  // namespace
+}  // namespace wsbench::compare

@@ -1,0 +1,2 @@
+// Placeholder: tests for tools/report (helper H), written next.
+#include "gtest/gtest.h"

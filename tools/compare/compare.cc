@@ -1,0 +1,391 @@
+#include "compare.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+
+#include "fmt/format.h"
+#include "stats.h"
+
+namespace wsbench::compare {
+namespace {
+
+using results::BenchmarkRun;
+using results::ResultsFile;
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Repetition values of `key`, falling back to the aggregate median when a
+// file carries aggregates only.
+std::vector<double> Values(const ResultsFile& file, const std::string& name,
+                           const std::string& key) {
+  std::vector<double> values = file.RepetitionValues(name, key);
+  if (values.empty()) {
+    if (const BenchmarkRun* median = file.Aggregate(name, "median")) {
+      if (auto v = median->Number(key)) values.push_back(*v);
+    }
+  }
+  return values;
+}
+
+std::string LevelOf(const ResultsFile& file, const std::string& name) {
+  for (const BenchmarkRun& run : file.runs) {
+    if (run.run_name == name && !run.level.empty()) return run.level;
+  }
+  size_t slash = name.rfind('/');
+  return slash == std::string::npos ? std::string() : name.substr(slash + 1);
+}
+
+// Milliseconds of one measured pass (ops / ops_per_second), NaN if unknown.
+double PassMs(const ResultsFile& file, const std::string& name) {
+  double ops = Median(file.RepetitionValues(name, "ops"));
+  double rate = Median(file.RepetitionValues(name, "ops_per_second"));
+  if (!(ops > 0) || !(rate > 0)) return kNaN;
+  return ops / rate * 1e3;
+}
+
+bool IsWorse(const MetricSpec& m, double lo, double hi, double threshold) {
+  return m.higher_is_better ? hi < 1.0 - threshold : lo > 1.0 + threshold;
+}
+bool IsBetter(const MetricSpec& m, double lo, double hi, double threshold) {
+  return m.higher_is_better ? lo > 1.0 + threshold : hi < 1.0 - threshold;
+}
+
+MetricRow NewRow(const std::string& name, const MetricSpec& m) {
+  MetricRow row;
+  row.benchmark = name;
+  row.metric = m.key;
+  row.label = m.label;
+  row.unit = m.unit;
+  row.kind = m.kind;
+  row.higher_is_better = m.higher_is_better;
+  return row;
+}
+
+void JudgeDeterministic(const MetricSpec& m, const std::vector<double>& base,
+                        const std::vector<double>& next, MetricRow& row) {
+  row.base = Median(base);
+  row.next = Median(next);
+  row.base_n = static_cast<int>(base.size());
+  row.next_n = static_cast<int>(next.size());
+  row.change_pct = row.base != 0 ? (row.next / row.base - 1) * 100
+                                 : (row.next == 0 ? 0 : kNaN);
+  double slack = std::fabs(row.base) * m.tolerance_pct / 100 + m.tolerance_abs;
+  bool up = row.next > row.base + slack;
+  bool down = row.next < row.base - slack;
+  bool worse = m.higher_is_better ? down : up;
+  bool better = m.higher_is_better ? up : down;
+  row.verdict = worse ? Verdict::kRegressed
+                      : better ? Verdict::kImproved : Verdict::kUnchanged;
+  row.gated = true;
+  row.note = fmt::format("exact: tolerance {}% + {}", m.tolerance_pct,
+                         m.tolerance_abs);
+}
+
+void AddPresenceRow(Comparison& c, const std::string& name, Verdict verdict,
+                    bool gated) {
+  MetricRow row;
+  row.benchmark = name;
+  row.metric = "-";
+  row.label = "-";
+  row.base = kNaN;
+  row.next = kNaN;
+  row.change_pct = kNaN;
+  row.verdict = verdict;
+  row.gated = gated;
+  row.note = verdict == Verdict::kNew ? "only in the new run"
+                                      : "only in the base run";
+  c.rows.push_back(std::move(row));
+}
+
+void Tally(Comparison& c, const GateConfig& config) {
+  c.regressions = 0;
+  c.improvements = 0;
+  for (const MetricRow& row : c.rows) {
+    if (row.verdict == Verdict::kRegressed && row.gated) ++c.regressions;
+    if (row.verdict == Verdict::kMissing && row.metric == "-" &&
+        config.fail_on_missing) {
+      ++c.regressions;
+    }
+    if (row.verdict == Verdict::kImproved) ++c.improvements;
+  }
+}
+
+std::vector<std::string> UnionNames(const ResultsFile& base,
+                                    const ResultsFile& next) {
+  std::vector<std::string> names = base.BenchmarkNames();
+  std::set<std::string> seen(names.begin(), names.end());
+  for (const std::string& n : next.BenchmarkNames()) {
+    if (seen.insert(n).second) names.push_back(n);
+  }
+  return names;
+}
+
+void AddFingerprintNote(Comparison& c) {
+  if (c.fingerprint_mismatches.empty()) return;
+  std::string fields;
+  for (const std::string& f : c.fingerprint_mismatches) {
+    fields += fields.empty() ? f : ", " + f;
+  }
+  c.notes.insert(c.notes.begin(),
+                 fmt::format("fingerprints differ ({}): time metrics shown, "
+                             "not gated; allocs/op and instructions/op still gated",
+                             fields));
+}
+
+}  // namespace
+
+std::string_view VerdictName(Verdict v) {
+  switch (v) {
+    case Verdict::kImproved: return "improved";
+    case Verdict::kUnchanged: return "unchanged";
+    case Verdict::kRegressed: return "regressed";
+    case Verdict::kNew: return "new";
+    case Verdict::kMissing: return "missing";
+  }
+  return "?";
+}
+
+Comparison Compare(const ResultsFile& base, const ResultsFile& next,
+                   const GateConfig& config) {
+  Comparison c;
+  c.base_path = base.path;
+  c.next_path = next.path;
+  c.base_revision = base.info.fingerprint.git_revision;
+  c.next_revision = next.info.fingerprint.git_revision;
+  c.fingerprint_mismatches = results::FingerprintMismatches(
+      base.info.fingerprint, next.info.fingerprint);
+  const bool time_gated = c.fingerprint_mismatches.empty();
+  std::set<std::string> base_names, next_names;
+  for (const auto& n : base.BenchmarkNames()) base_names.insert(n);
+  for (const auto& n : next.BenchmarkNames()) next_names.insert(n);
+  int short_passes = 0;
+
+  for (const std::string& name : UnionNames(base, next)) {
+    if (!next_names.count(name)) {
+      AddPresenceRow(c, name, Verdict::kMissing, config.fail_on_missing);
+      continue;
+    }
+    if (!base_names.count(name)) {
+      AddPresenceRow(c, name, Verdict::kNew, false);
+      continue;
+    }
+    ++c.compared_benchmarks;
+    const std::string level = LevelOf(next, name);
+    const double pass_ms = PassMs(base, name);
+    for (const MetricSpec& m : config.metrics) {
+      std::vector<double> xs = Values(base, name, m.key);
+      std::vector<double> ys = Values(next, name, m.key);
+      if (xs.empty() && ys.empty()) continue;
+      MetricRow row = NewRow(name, m);
+      if (xs.empty() || ys.empty()) {
+        row.verdict = xs.empty() ? Verdict::kNew : Verdict::kMissing;
+        row.base = xs.empty() ? kNaN : Median(xs);
+        row.next = ys.empty() ? kNaN : Median(ys);
+        row.change_pct = kNaN;
+        row.base_n = static_cast<int>(xs.size());
+        row.next_n = static_cast<int>(ys.size());
+        row.gated = false;
+        row.note = xs.empty() ? "metric only in the new run"
+                              : "metric only in the base run";
+        c.rows.push_back(std::move(row));
+        continue;
+      }
+      if (m.kind == MetricKind::kDeterministic) {
+        JudgeDeterministic(m, xs, ys, row);
+        c.rows.push_back(std::move(row));
+        continue;
+      }
+      row.base = Median(xs);
+      row.next = Median(ys);
+      row.base_n = static_cast<int>(xs.size());
+      row.next_n = static_cast<int>(ys.size());
+      row.change_pct = row.base != 0 ? (row.next / row.base - 1) * 100 : kNaN;
+      MannWhitneyResult u = MannWhitneyU(xs, ys);
+      row.p_value = u.p_value;
+      RatioInterval ci = BootstrapRatioOfMedians(
+          xs, ys, config.confidence, config.bootstrap_iterations,
+          config.bootstrap_seed);
+      const double threshold = m.threshold_pct / 100;
+      if (std::isfinite(ci.lo) && std::isfinite(ci.hi)) {
+        row.has_ci = true;
+        row.ci_lo_pct = (ci.lo - 1) * 100;
+        row.ci_hi_pct = (ci.hi - 1) * 100;
+        bool significant = u.p_value < config.alpha;
+        if (significant && IsWorse(m, ci.lo, ci.hi, threshold)) {
+          row.verdict = Verdict::kRegressed;
+        } else if (significant && IsBetter(m, ci.lo, ci.hi, threshold)) {
+          row.verdict = Verdict::kImproved;
+        }
+      }
+      // Why this row does not count, if it does not.
+      if (!time_gated) {
+        row.gated = false;
+        row.note = "time not gated: fingerprints differ";
+      } else if (row.base_n < config.min_repetitions ||
+                 row.next_n < config.min_repetitions) {
+        row.gated = false;
+        row.note = fmt::format("time not gated: fewer than {} repetitions",
+                               config.min_repetitions);
+      } else if (!config.time_levels.empty() &&
+                 std::find(config.time_levels.begin(), config.time_levels.end(),
+                           level) == config.time_levels.end()) {
+        row.gated = false;
+        row.note = fmt::format("time not gated at level '{}'", level);
+      } else if (config.min_pass_ms > 0 && std::isfinite(pass_ms) &&
+                 pass_ms < config.min_pass_ms) {
+        row.gated = false;
+        row.note = fmt::format("time not gated: pass {:.3g} ms < {} ms",
+                               pass_ms, config.min_pass_ms);
+        ++short_passes;
+      } else {
+        row.note = fmt::format("threshold {}%", m.threshold_pct);
+      }
+      c.rows.push_back(std::move(row));
+    }
+  }
+  AddFingerprintNote(c);
+  if (!config.time_levels.empty()) {
+    std::string levels;
+    for (const auto& l : config.time_levels) levels += levels.empty() ? l : ", " + l;
+    c.notes.push_back(fmt::format(
+        "time metrics gated only at levels: {} (shorter levels are timer/"
+        "scheduler noise on a shared machine; see the gate config)",
+        levels));
+  }
+  if (short_passes > 0) {
+    c.notes.push_back(fmt::format(
+        "{} time rows not gated: measured pass shorter than {} ms",
+        short_passes, config.min_pass_ms));
+  }
+  Tally(c, config);
+  return c;
+}
+
+Comparison CompareAb(
+    const std::vector<std::pair<const ResultsFile*, const ResultsFile*>>& pairs,
+    const GateConfig& config) {
+  Comparison c;
+  c.mode = "ab";
+  const ResultsFile& a0 = *pairs.front().first;
+  const ResultsFile& b0 = *pairs.front().second;
+  c.base_path = a0.path;
+  c.next_path = b0.path;
+  c.base_revision = a0.info.fingerprint.git_revision;
+  c.next_revision = b0.info.fingerprint.git_revision;
+  c.fingerprint_mismatches =
+      results::FingerprintMismatches(a0.info.fingerprint, b0.info.fingerprint);
+  // A and B are built from different revisions with the same toolchain on the
+  // same machine; a flags difference is what is being measured, so only the
+  // machine identity matters here.
+  c.fingerprint_mismatches.erase(
+      std::remove_if(c.fingerprint_mismatches.begin(),
+                     c.fingerprint_mismatches.end(),
+                     [](const std::string& f) {
+                       return f != "cpu_model" && f != "cores";
+                     }),
+      c.fingerprint_mismatches.end());
+  const bool time_gated = c.fingerprint_mismatches.empty();
+  std::set<std::string> b_names;
+  for (const auto& n : b0.BenchmarkNames()) b_names.insert(n);
+  std::set<std::string> a_names;
+  for (const auto& n : a0.BenchmarkNames()) a_names.insert(n);
+
+  for (const std::string& name : UnionNames(a0, b0)) {
+    if (!b_names.count(name)) {
+      AddPresenceRow(c, name, Verdict::kMissing, config.fail_on_missing);
+      continue;
+    }
+    if (!a_names.count(name)) {
+      AddPresenceRow(c, name, Verdict::kNew, false);
+      continue;
+    }
+    ++c.compared_benchmarks;
+    const std::string level = LevelOf(b0, name);
+    for (const MetricSpec& m : config.metrics) {
+      std::vector<double> all_a, all_b, ratios, log_ratios, a_medians, b_medians;
+      for (const auto& [a, b] : pairs) {
+        std::vector<double> xs = Values(*a, name, m.key);
+        std::vector<double> ys = Values(*b, name, m.key);
+        all_a.insert(all_a.end(), xs.begin(), xs.end());
+        all_b.insert(all_b.end(), ys.begin(), ys.end());
+        if (xs.empty() || ys.empty()) continue;
+        double ma = Median(xs), mb = Median(ys);
+        a_medians.push_back(ma);
+        b_medians.push_back(mb);
+        if (ma > 0 && mb > 0) {
+          ratios.push_back(mb / ma);
+          log_ratios.push_back(std::log(mb / ma));
+        }
+      }
+      if (all_a.empty() && all_b.empty()) continue;
+      MetricRow row = NewRow(name, m);
+      if (all_a.empty() || all_b.empty()) {
+        row.verdict = all_a.empty() ? Verdict::kNew : Verdict::kMissing;
+        row.base = Median(all_a);
+        row.next = Median(all_b);
+        row.change_pct = kNaN;
+        row.gated = false;
+        row.note = "metric only on one side";
+        c.rows.push_back(std::move(row));
+        continue;
+      }
+      if (m.kind == MetricKind::kDeterministic) {
+        JudgeDeterministic(m, all_a, all_b, row);
+        c.rows.push_back(std::move(row));
+        continue;
+      }
+      row.base = Median(a_medians);
+      row.next = Median(b_medians);
+      row.base_n = static_cast<int>(a_medians.size());
+      row.next_n = static_cast<int>(b_medians.size());
+      RatioInterval ci = BootstrapPairedRatio(
+          ratios, config.confidence, config.bootstrap_iterations,
+          config.bootstrap_seed);
+      WilcoxonResult w = WilcoxonSignedRank(log_ratios);
+      row.p_value = w.p_value;
+      row.change_pct = std::isfinite(ci.ratio) ? (ci.ratio - 1) * 100 : kNaN;
+      const double threshold = m.ab_threshold_pct / 100;
+      if (std::isfinite(ci.lo) && std::isfinite(ci.hi)) {
+        row.has_ci = true;
+        row.ci_lo_pct = (ci.lo - 1) * 100;
+        row.ci_hi_pct = (ci.hi - 1) * 100;
+        bool significant = w.p_value < config.alpha;
+        if (significant && IsWorse(m, ci.lo, ci.hi, threshold)) {
+          row.verdict = Verdict::kRegressed;
+        } else if (significant && IsBetter(m, ci.lo, ci.hi, threshold)) {
+          row.verdict = Verdict::kImproved;
+        }
+      }
+      if (!time_gated) {
+        row.gated = false;
+        row.note = "time not gated: A and B ran on different machines";
+      } else if (!config.time_levels.empty() &&
+                 std::find(config.time_levels.begin(), config.time_levels.end(),
+                           level) == config.time_levels.end()) {
+        row.gated = false;
+        row.note = fmt::format("time not gated at level '{}'", level);
+      } else {
+        row.note = fmt::format("paired, threshold {}%", m.ab_threshold_pct);
+      }
+      c.rows.push_back(std::move(row));
+    }
+  }
+  AddFingerprintNote(c);
+  c.notes.push_back(fmt::format(
+      "A/B: {} interleaved pairs; change = geometric mean of per-pair ratios "
+      "of medians, p = exact Wilcoxon signed-rank on log ratios",
+      pairs.size()));
+  if (pairs.size() < 6) {
+    c.notes.push_back(
+        "fewer than 6 pairs: the two-sided signed-rank test cannot reach "
+        "p < 0.05, so no time verdict is possible");
+  }
+  Tally(c, config);
+  return c;
+}
+
+int ExitCode(const Comparison& c) { return c.regressions > 0 ? 1 : 0; }
+
+}  // namespace wsbench::compare

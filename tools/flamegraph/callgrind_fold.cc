@@ -1,0 +1,247 @@
+#include "callgrind_fold.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "fmt/format.h"
+
+namespace wsbench::flamegraph {
+namespace {
+
+constexpr int kMaxDepth = 128;
+constexpr double kPruneShare = 1.0 / 20000;
+
+struct Graph {
+  std::vector<std::string> names;
+  std::unordered_map<std::string, int> index;  // name -> function id
+  std::vector<double> self;
+  std::vector<std::map<int, double>> calls;  // caller -> callee -> inclusive
+  std::vector<bool> called;
+
+  int Intern(const std::string& name) {
+    auto [it, inserted] = index.emplace(name, static_cast<int>(names.size()));
+    if (inserted) {
+      names.push_back(name);
+      self.push_back(0);
+      calls.emplace_back();
+      called.push_back(false);
+    }
+    return it->second;
+  }
+};
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+// Parses one cost line's first event value after `positions` position
+// columns. Returns false when the line is malformed.
+bool ParseCost(std::string_view line, int positions, double& cost) {
+  size_t pos = 0;
+  int column = 0;
+  cost = 0;
+  while (pos < line.size()) {
+    size_t start = line.find_first_not_of(" \t", pos);
+    if (start == std::string_view::npos) break;
+    size_t end = line.find_first_of(" \t", start);
+    if (end == std::string_view::npos) end = line.size();
+    std::string_view token = line.substr(start, end - start);
+    if (column < positions) {
+      // +N, -N, *, decimal or 0x hex: only checked, not needed for stacks.
+      if (!(token == "*" || token[0] == '+' || token[0] == '-' ||
+            (token[0] >= '0' && token[0] <= '9'))) {
+        return false;
+      }
+    } else {
+      char* endp = nullptr;
+      std::string copy(token);
+      double v = std::strtod(copy.c_str(), &endp);
+      if (endp == copy.c_str() || *endp != '\0') return false;
+      cost = v;
+      return true;
+    }
+    ++column;
+    pos = end;
+  }
+  return column >= positions;  // no event columns: cost 0
+}
+
+struct Expander {
+  const Graph& graph;
+  std::vector<double> inclusive;
+  double threshold;
+  std::map<std::string, double> folded;
+  std::vector<bool> on_path;
+  std::string path;
+
+  void Expand(int fn, double cost, int depth) {
+    double incl = inclusive[fn];
+    if (incl <= 0 || cost <= 0) return;
+    double share = cost / incl;
+    on_path[fn] = true;
+    double self = graph.self[fn] * share;
+    for (const auto& [callee, edge] : graph.calls[fn]) {
+      double c = edge * share;
+      if (c <= 0) continue;
+      size_t mark = path.size();
+      path += ';';
+      path += graph.names[callee];
+      if (on_path[callee] || depth + 1 >= kMaxDepth || c < threshold ||
+          inclusive[callee] <= 0) {
+        folded[path] += c;  // recursion, depth or size cut: a leaf
+      } else {
+        Expand(callee, c, depth + 1);
+      }
+      path.resize(mark);
+    }
+    if (self > 0) folded[path] += self;
+    on_path[fn] = false;
+  }
+};
+
+}  // namespace
+
+absl::StatusOr<FoldedStacks> FoldCallgrind(std::string_view text,
+                                           const FoldOptions& options) {
+  Graph graph;
+  std::unordered_map<std::string, std::string> fn_ids;  // "(12)" -> name
+  int positions = 1;
+  bool saw_events = false;
+  int current = -1, callee = -1;
+  bool pending_call = false;
+
+  auto resolve = [&](std::string_view spec) -> std::string {
+    // "(id) name" defines, "(id)" refers, "name" is uncompressed.
+    if (!spec.empty() && spec.front() == '(') {
+      size_t close = spec.find(')');
+      if (close != std::string_view::npos) {
+        std::string id(spec.substr(0, close + 1));
+        std::string_view rest = spec.substr(close + 1);
+        while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+        if (rest.empty()) {
+          auto it = fn_ids.find(id);
+          return it == fn_ids.end() ? id : it->second;
+        }
+        std::string name = options.strip_arguments ? StripArguments(rest)
+                                                   : std::string(rest);
+        std::replace(name.begin(), name.end(), ';', ':');
+        fn_ids[id] = name;
+        return name;
+      }
+    }
+    std::string name =
+        options.strip_arguments ? StripArguments(spec) : std::string(spec);
+    std::replace(name.begin(), name.end(), ';', ':');
+    return name;
+  };
+
+  size_t start = 0;
+  int line_no = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    start = end + 1;
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.empty() || line.front() == '#') continue;
+    char c = line.front();
+    if ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '*') {
+      double cost = 0;
+      if (!ParseCost(line, positions, cost)) {
+        return absl::InvalidArgumentError(
+            fmt::format("callgrind line {}: malformed cost line '{}'", line_no, line));
+      }
+      if (current < 0) {
+        return absl::InvalidArgumentError(fmt::format(
+            "callgrind line {}: cost line before any fn= line", line_no));
+      }
+      if (pending_call) {
+        if (callee >= 0 && callee != current) {
+          graph.calls[current][callee] += cost;
+          graph.called[callee] = true;
+        }
+        pending_call = false;
+      } else {
+        graph.self[current] += cost;
+      }
+      continue;
+    }
+    if (StartsWith(line, "events:")) {
+      saw_events = true;
+    } else if (StartsWith(line, "positions:")) {
+      positions = 0;
+      std::string_view rest = line.substr(10);
+      size_t p = 0;
+      while ((p = rest.find_first_not_of(' ', p)) != std::string_view::npos) {
+        ++positions;
+        p = rest.find(' ', p);
+        if (p == std::string_view::npos) break;
+      }
+      if (positions == 0) positions = 1;
+    } else if (StartsWith(line, "fn=")) {
+      current = graph.Intern(resolve(line.substr(3)));
+      pending_call = false;
+    } else if (StartsWith(line, "cfn=")) {
+      callee = graph.Intern(resolve(line.substr(4)));
+    } else if (StartsWith(line, "calls=")) {
+      pending_call = true;
+    }
+    // ob=, fl=, fi=, fe=, cob=, cfi=, cfl=, jump=, jcnd=, summary:, totals:,
+    // and header lines carry nothing the stacks need.
+  }
+  if (!saw_events) {
+    return absl::InvalidArgumentError(
+        "not callgrind output: no 'events:' line (expected callgrind.out.PID)");
+  }
+
+  // Inclusive cost per function: its self cost plus its calls.
+  size_t n = graph.names.size();
+  Expander expander{graph, std::vector<double>(n, 0), 0, {}, std::vector<bool>(n, false), {}};
+  double total = 0;
+  for (size_t f = 0; f < n; ++f) {
+    double incl = graph.self[f];
+    for (const auto& [g, cost] : graph.calls[f]) incl += cost;
+    expander.inclusive[f] = incl;
+  }
+  std::vector<int> roots;
+  for (size_t f = 0; f < n; ++f) {
+    if (!graph.called[f] && expander.inclusive[f] > 0) {
+      roots.push_back(static_cast<int>(f));
+      total += expander.inclusive[f];
+    }
+  }
+  if (roots.empty() && n > 0) {  // everything is in a cycle: take the largest
+    int best = static_cast<int>(std::max_element(expander.inclusive.begin(),
+                                                 expander.inclusive.end()) -
+                                expander.inclusive.begin());
+    if (expander.inclusive[best] > 0) {
+      roots.push_back(best);
+      total = expander.inclusive[best];
+    }
+  }
+  if (total <= 0) {
+    return absl::InvalidArgumentError(
+        "callgrind output records no cost (was collection ever switched on?)");
+  }
+  expander.threshold = total * kPruneShare;
+  for (int root : roots) {
+    expander.path = graph.names[root];
+    expander.Expand(root, expander.inclusive[root], 0);
+  }
+  FoldedStacks stacks;
+  for (const auto& [stack, cost] : expander.folded) {
+    int64_t rounded = std::llround(cost);
+    if (rounded > 0) stacks[stack] += rounded;
+  }
+  return stacks;
+}
+
+}  // namespace wsbench::flamegraph

@@ -1,0 +1,187 @@
+// Reading (and re-writing) a wsbench results.json into plain structs.
+//
+// results.json is Google Benchmark's JSON format with wsbench's additions
+// (written by `wsbench --out DIR`, see the suite issue):
+//
+//   {"context": {<Google Benchmark context>,
+//                "wsbench": {"version", "complete", "partial_reason"?,
+//                            "command_line", "seed", "repetitions",
+//                            "invalid_share", "fingerprint": {...},
+//                            "timer": {...}, "wall_seconds",
+//                            "peak_rss_bytes", "levels": [...],
+//                            "dimensions": [...]}},
+//    "benchmarks": [{"name", "run_name", "run_type", ...numbers...}, ...],
+//    "degradation": [{"dimension", "lowest_level", "highest_level", "pct",
+//                     "bottleneck"}, ...]}
+//
+// The same reader takes the instruction-count file written by
+// `tools/instructions` (context.wsbench.kind == "instructions", one entry per
+// benchmark carrying "instructions_per_op") and baselines (a results file,
+// possibly with "instructions_per_op" merged into its entries).
+//
+// Data layout: ResultsFile owns everything (std::string / std::vector /
+// std::map); each BenchmarkRun keeps its well-known fields typed and every
+// other field in `numbers` (numeric counters such as "p95_us",
+// "ops_per_second", "allocs_per_op"), `strings` or `bools`, so nothing a
+// newer writer adds is lost and WriteResultsJson() can round-trip a file.
+// Reading is O(file size) (simdjson on-demand); lookups by name are linear.
+// Thread-safety: plain values; no shared state.
+//
+// Tolerant of extra fields anywhere; strict about the fields it needs:
+// a missing or mistyped required field is InvalidArgument naming the file
+// and the JSON path ("base.json: benchmarks[3].name: missing").
+//
+//   absl::StatusOr<wsbench::results::ResultsFile> file =
+//       wsbench::results::ReadResultsFile("out/results.json");
+//   if (!file.ok()) { std::cerr << file.status().message() << "\n"; return 2; }
+//   for (const auto& name : file->BenchmarkNames()) {
+//     std::vector<double> p95 = file->RepetitionValues(name, "p95_us");
+//   }
+#ifndef WSBENCH_TOOLS_RESULTS_RESULTS_FILE_H_
+#define WSBENCH_TOOLS_RESULTS_RESULTS_FILE_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace wsbench::results {
+
+// Machine and build identity. Time metrics are comparable only when
+// cpu_model, cores, compiler, cxx_flags and build_type all match.
+struct Fingerprint {
+  std::string cpu_model;
+  int64_t cores = 0;
+  std::string compiler;
+  std::string cxx_flags;
+  std::string build_type;
+  std::string git_revision;
+  bool git_dirty = false;
+};
+
+// The fields of `a` and `b` that make time measurements incomparable
+// (subset of {"cpu_model", "cores", "compiler", "cxx_flags", "build_type"}),
+// empty when they match.
+std::vector<std::string> FingerprintMismatches(const Fingerprint& a,
+                                               const Fingerprint& b);
+
+struct TimerInfo {
+  std::string source;  // "rdtsc" or "steady_clock"
+  double overhead_ns = 0;
+  double ticks_per_ns = 0;
+};
+
+// context.wsbench.
+struct RunInfo {
+  std::string kind = "results";  // "results" or "instructions"
+  std::string version;
+  bool complete = false;         // required
+  std::string partial_reason;    // set when !complete
+  std::string command_line;
+  uint64_t seed = 0;
+  int64_t repetitions = 0;       // required
+  double invalid_share = 0;
+  Fingerprint fingerprint;       // required
+  TimerInfo timer;
+  double wall_seconds = 0;
+  double peak_rss_bytes = 0;
+  std::vector<std::string> levels;
+  std::vector<std::string> dimensions;
+  // Every other member of context.wsbench, as (key, raw JSON) in file order.
+  std::vector<std::pair<std::string, std::string>> extra_fields;
+};
+
+enum class RunType { kIteration, kAggregate };
+
+// One entry of "benchmarks": a single repetition (kIteration) or a Google
+// Benchmark aggregate over the repetitions (kAggregate, e.g. "_median";
+// note Google Benchmark 1.7's median is wrong for even repetition counts, so
+// compare recomputes statistics from the kIteration entries).
+struct BenchmarkRun {
+  std::string name;            // "broadcast/medium" or "broadcast/medium_median"
+  std::string run_name;        // "broadcast/medium" (defaults to name)
+  RunType run_type = RunType::kIteration;
+  std::string aggregate_name;  // "median", "mean", ... for kAggregate
+  int64_t repetition_index = 0;
+  std::string dimension;       // "broadcast" (may be empty in foreign files)
+  std::string level;           // "medium"
+  // Every other numeric field: "real_time", "cpu_time", "iterations",
+  // "ops", "ops_per_second", "items_per_second", "p50_us", "p95_us",
+  // "p99_us", "allocs_per_op", "instructions_per_op", ...
+  std::map<std::string, double> numbers;
+  std::map<std::string, std::string> strings;  // "time_unit", "verdict", ...
+  std::map<std::string, bool> bools;           // "error_occurred", ...
+
+  // The numeric field `key`, if present.
+  std::optional<double> Number(std::string_view key) const;
+  bool failed() const;  // Google Benchmark's "error_occurred": true
+};
+
+struct Degradation {
+  std::string dimension;
+  std::string lowest_level;
+  std::string highest_level;
+  double pct = 0;
+  bool bottleneck = false;
+};
+
+struct ResultsFile {
+  std::string path;                       // where it was read from (for messages)
+  RunInfo info;                           // context.wsbench
+  // Every member of "context" except "wsbench" (Google Benchmark's date,
+  // host_name, caches, ...), as (key, raw JSON) in file order.
+  std::vector<std::pair<std::string, std::string>> context_fields;
+  std::vector<BenchmarkRun> runs;         // "benchmarks", in file order
+  std::vector<Degradation> degradation;
+
+  // Distinct run_names in first-seen order ("broadcast/medium", ...).
+  std::vector<std::string> BenchmarkNames() const;
+  // `key` from every kIteration entry of `run_name` that has it, in
+  // repetition order; failed repetitions are skipped.
+  std::vector<double> RepetitionValues(std::string_view run_name,
+                                       std::string_view key) const;
+  // The aggregate entry of `run_name` called `aggregate_name`, or nullptr.
+  const BenchmarkRun* Aggregate(std::string_view run_name,
+                                std::string_view aggregate_name) const;
+  // The first kIteration entry of `run_name`, or nullptr.
+  const BenchmarkRun* FirstIteration(std::string_view run_name) const;
+};
+
+// Parses `json`; `source` names the input in error messages (a path).
+// InvalidArgument on malformed JSON or a missing/mistyped required field:
+// context (object), context.wsbench (object) with complete (bool),
+// repetitions (number) and fingerprint (object with its string fields and
+// cores), benchmarks (array) whose entries have name (string); every other
+// field is optional.
+absl::StatusOr<ResultsFile> ParseResults(std::string_view json,
+                                         std::string_view source);
+
+// Reads and parses the file at `path`. NotFound when it cannot be opened,
+// otherwise as ParseResults.
+absl::StatusOr<ResultsFile> ReadResultsFile(const std::string& path);
+
+// Serializes `file` back to results.json form: "context" from
+// context_fields plus "wsbench" from `info`, "benchmarks" from runs,
+// "degradation". ParseResults of the output yields an equal ResultsFile.
+std::string WriteResultsJson(const ResultsFile& file);
+
+// Writes `contents` to `path` atomically: a temporary file in the same
+// directory, flushed and fsync'ed, then rename(2). Internal error naming the
+// path on failure (the temporary is removed).
+absl::Status WriteFileAtomically(const std::string& path,
+                                 std::string_view contents);
+
+// Escapes `s` as a JSON string literal, quotes included.
+std::string JsonQuote(std::string_view s);
+// A finite double as JSON (shortest round-trip form); NaN/inf become null.
+std::string JsonNumber(double v);
+
+}  // namespace wsbench::results
+
+#endif  // WSBENCH_TOOLS_RESULTS_RESULTS_FILE_H_
