@@ -1,1 +1,330 @@
-// Placeholder: the broadcast harness is written under its issue.
+// The `broadcast` dimension: publish to channels with the level's subscribers
+// and drain the subscribers' queues as their socket writers would.
+//
+// Setup opens the level's connections in a ConnectionManager and subscribes
+// a random sample of level.subscribers of them to each of 4 channels (samples
+// overlap, so some connections hear several channels). A pass is
+// ops() = level.ops / level.subscribers publishes, so it delivers about
+// level.ops messages (items_per_op() is the exact mean deliveries per
+// publish). Each publish picks a channel, a payload from a 64-entry corpus of
+// JSON events (80 B to 2 KiB) and a sending connection, all from the seed;
+// half the publishes exclude the sender (as a chat server does), so a
+// subscribed sender does not hear its own message.
+//
+// Timed (inside Run): every Publish (frame encoded once into a pooled shared
+// buffer, a pointer appended to each subscriber's ring) AND, after every 16
+// publishes and at the end of the pass, a drain of every subscriber's queue
+// the way a writer hands frames to writev: each drained frame is folded into
+// that connection's running checksum. The checksum reads the frame's size and
+// its first and last 8 bytes for most connections, and every byte for 1 in
+// 64 connections (so content is checked without making the consumer's hashing
+// the thing measured). Queues stay small (at most 16 frames), so nothing is
+// dropped; Verify checks that.
+//
+// Verify compares each connection's delivery count and order-sensitive
+// checksum with the values Setup computed by replaying the publishes over the
+// known subscriber sets, plus total deliveries, zero drops, empty queues and
+// every pooled frame returned.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "fmt/format.h"
+#include "wsbench/broadcaster.h"
+#include "wsbench/connection_manager.h"
+#include "wsbench/frame.h"
+#include "wsbench/status_macros.h"
+#include "workload.h"
+
+namespace wsbench::bench {
+namespace {
+
+constexpr int kChannels = 4;
+constexpr int kCorpus = 64;
+constexpr int64_t kDrainEvery = 16;  // Power of two.
+constexpr int kFullCheckEvery = 64;  // 1 connection in 64 hashes every byte.
+constexpr uint64_t kMul = 0x9E3779B97F4A7C15ull;
+constexpr const char* kChannelNames[kChannels] = {"market.eu.ticker", "chat.room.lobby",
+                                                  "news.markets", "game.42.state"};
+
+uint64_t Load64(const uint8_t* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// Frames are at least 82 bytes (80-byte payload + header).
+uint64_t LightDigest(std::span<const uint8_t> f) {
+  return Load64(f.data()) ^ (Load64(f.data() + f.size() - 8) * kMul) ^ f.size();
+}
+
+uint64_t FullDigest(std::span<const uint8_t> f) {
+  uint64_t h = f.size();
+  size_t i = 0;
+  for (; i + 8 <= f.size(); i += 8) h = (h ^ Load64(f.data() + i)) * kMul;
+  for (; i < f.size(); ++i) h = (h ^ f[i]) * 0x100000001B3ull;
+  return h ^ (h >> 29);
+}
+
+uint64_t Combine(uint64_t checksum, uint64_t digest) { return checksum * kMul + digest; }
+
+std::string MakePayload(size_t target, int i, std::mt19937_64& rng) {
+  static constexpr char kAlnum[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::string s = fmt::format(
+      R"({{"type":"event","seq":{},"ts":{},"data":{{"price":{}.{:02},"qty":{},"note":")", i,
+      1763800000000 + rng() % 100000000, rng() % 5000, rng() % 100, rng() % 1000);
+  const std::string tail = "\"}}";
+  while (s.size() + tail.size() < target) s.push_back(kAlnum[rng() % (sizeof(kAlnum) - 1)]);
+  return s + tail;
+}
+
+class BroadcastWorkload : public Workload {
+ public:
+  absl::Status Setup(const LoadLevel& level, const WorkloadOptions& options) override {
+    std::mt19937_64 rng(options.seed ^ 0x62636173);  // "bcas"
+    connections_ = level.connections;
+    subscribers_ = std::min(level.subscribers, level.connections);
+    publishes_ = std::max<int64_t>(1, level.ops / std::max(1, level.subscribers));
+
+    // Corpus: sizes spread log-uniformly over 80 B .. 2 KiB.
+    corpus_.clear();
+    for (int i = 0; i < kCorpus; ++i) {
+      const double t = static_cast<double>(i) / (kCorpus - 1);
+      const size_t size = static_cast<size_t>(80.0 * std::pow(2048.0 / 80.0, t));
+      corpus_.push_back(MakePayload(size, i, rng));
+    }
+    std::shuffle(corpus_.begin(), corpus_.end(), rng);
+    light_.clear();
+    full_.clear();
+    mean_frame_bytes_ = 0;
+    for (const std::string& p : corpus_) {
+      std::string frame;
+      AppendFrame(FrameHeader{.opcode = Opcode::kText}, p, frame);
+      auto bytes = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(frame.data()),
+                                            frame.size());
+      light_.push_back(LightDigest(bytes));
+      full_.push_back(FullDigest(bytes));
+      mean_frame_bytes_ += static_cast<double>(frame.size()) / kCorpus;
+    }
+
+    // Connections and subscriptions.
+    manager_ = std::make_unique<ConnectionManager>();
+    manager_->Reserve(static_cast<uint32_t>(connections_));
+    ids_.clear();
+    for (int32_t c = 0; c < connections_; ++c) {
+      WSBENCH_ASSIGN_OR_RETURN(ConnectionId id,
+                               manager_->Open(fmt::format("user{}", c), RoleSet()));
+      if (id.index != static_cast<uint32_t>(c)) {
+        return absl::InternalError("broadcast: a fresh manager did not fill slots in order");
+      }
+      ids_.push_back(id);
+    }
+    members_.assign(kChannels, {});
+    std::vector<int32_t> pool(connections_);
+    std::vector<uint8_t> listens(connections_, 0);
+    for (int ch = 0; ch < kChannels; ++ch) {
+      for (int32_t c = 0; c < connections_; ++c) pool[c] = c;
+      for (int32_t k = 0; k < subscribers_; ++k) {  // Partial Fisher-Yates.
+        std::swap(pool[k], pool[k + rng() % (connections_ - k)]);
+        members_[ch].push_back(pool[k]);
+        listens[pool[k]] = 1;
+        WSBENCH_RETURN_IF_ERROR(manager_->Subscribe(ids_[pool[k]], kChannelNames[ch]).status());
+      }
+      channel_ids_[ch] = *manager_->subscriptions().Find(kChannelNames[ch]);
+    }
+    drain_list_.clear();
+    for (int32_t c = 0; c < connections_; ++c) {
+      if (listens[c]) drain_list_.push_back(static_cast<ConnIndex>(c));
+    }
+    full_check_.assign(connections_, 0);
+    for (int32_t c = 0; c < connections_; c += kFullCheckEvery) full_check_[c] = 1;
+
+    // Publishes, and what each connection must receive.
+    ops_.resize(static_cast<size_t>(publishes_));
+    expected_count_.assign(connections_, 0);
+    expected_checksum_.assign(connections_, 0);
+    expected_deliveries_ = 0;
+    for (PublishOp& op : ops_) {
+      op.channel = static_cast<uint8_t>(rng() % kChannels);
+      op.payload = static_cast<uint8_t>(rng() % kCorpus);
+      op.exclude = rng() % 2 == 0;
+      op.sender = rng() % 2 == 0
+                      ? members_[op.channel][rng() % members_[op.channel].size()]
+                      : static_cast<int32_t>(rng() % connections_);
+      for (int32_t c : members_[op.channel]) {
+        if (op.exclude && c == op.sender) continue;
+        ++expected_count_[c];
+        expected_checksum_[c] = Combine(expected_checksum_[c],
+                                        full_check_[c] ? full_[op.payload] : light_[op.payload]);
+        ++expected_deliveries_;
+      }
+    }
+    broadcaster_ = std::make_unique<Broadcaster>(*manager_);
+    queues_ = manager_->queues_by_index().data();
+    // Warm the pool and the rings (steady state), then start clean.
+    for (int64_t i = 0; i < std::min<int64_t>(publishes_, 2 * kDrainEvery); ++i) {
+      const PublishOp& op = ops_[i];
+      WSBENCH_RETURN_IF_ERROR(
+          broadcaster_->Publish(channel_ids_[op.channel], corpus_[op.payload]).status());
+    }
+    return Reset();
+  }
+
+  int64_t ops() const override { return publishes_; }
+  double items_per_op() const override {
+    return static_cast<double>(expected_deliveries_) / static_cast<double>(publishes_);
+  }
+  std::string ops_note() const override {
+    return fmt::format("ops = {} publishes (level ops / {} subscribers); items = deliveries",
+                       publishes_, subscribers_);
+  }
+
+  absl::Status Reset() override {
+    DrainAll();  // Leftovers of a partial pass or the warm-up.
+    std::fill(count_.begin(), count_.end(), 0);
+    count_.resize(connections_, 0);
+    std::fill(checksum_.begin(), checksum_.end(), 0);
+    checksum_.resize(connections_, 0);
+    errors_ = 0;
+    done_ = 0;
+    delivered_ = 0;
+    dropped_before_ = broadcaster_->dropped();
+    deliveries_before_ = broadcaster_->deliveries();
+    return absl::OkStatus();
+  }
+
+  void Run(int64_t begin, int64_t end) override {
+    Broadcaster& b = *broadcaster_;
+    int64_t errors = 0;
+    uint64_t delivered = 0;
+    for (int64_t i = begin; i < end; ++i) {
+      const PublishOp& op = ops_[i];
+      absl::StatusOr<PublishResult> r =
+          b.Publish(channel_ids_[op.channel], corpus_[op.payload], Opcode::kText,
+                    op.exclude ? ids_[op.sender] : ConnectionId::Invalid());
+      if (r.ok()) [[likely]] {
+        delivered += r->delivered;
+      } else {
+        ++errors;
+      }
+      if (((i + 1) & (kDrainEvery - 1)) == 0 || i + 1 == publishes_) DrainAll();
+    }
+    errors_ += errors;
+    delivered_ += delivered;
+    done_ += end - begin;
+  }
+
+  absl::Status Verify() override {
+    if (done_ != publishes_) {
+      return absl::InternalError(
+          fmt::format("broadcast: pass ran {} of {} publishes", done_, publishes_));
+    }
+    if (errors_ != 0) {
+      return absl::InternalError(fmt::format("broadcast: {} publishes failed", errors_));
+    }
+    const uint64_t dropped = broadcaster_->dropped() - dropped_before_;
+    const uint64_t deliveries = broadcaster_->deliveries() - deliveries_before_;
+    if (dropped != 0 || deliveries != expected_deliveries_ || delivered_ != expected_deliveries_) {
+      return absl::InternalError(fmt::format(
+          "broadcast: {} deliveries ({} reported by Publish), {} dropped; expected {} and 0",
+          deliveries, delivered_, dropped, expected_deliveries_));
+    }
+    for (int32_t c = 0; c < connections_; ++c) {
+      if (count_[c] != expected_count_[c] || checksum_[c] != expected_checksum_[c]) {
+        return absl::InternalError(fmt::format(
+            "broadcast: connection {} drained {} messages (checksum {:x}), expected {} ({:x})",
+            c, count_[c], checksum_[c], expected_count_[c], expected_checksum_[c]));
+      }
+      if (!queues_[c].empty()) {
+        return absl::InternalError(fmt::format("broadcast: queue {} not drained", c));
+      }
+    }
+    if (manager_->frame_pool().frames_in_use() != 0) {
+      return absl::InternalError(
+          fmt::format("broadcast: {} frames still referenced after the final drain",
+                      manager_->frame_pool().frames_in_use()));
+    }
+    return absl::OkStatus();
+  }
+
+  void AddCounters(std::map<std::string, double>& counters) const override {
+    counters["channels"] = kChannels;
+    counters["subscribers_per_channel"] = subscribers_;
+    counters["publishes"] = static_cast<double>(publishes_);
+    counters["mean_frame_bytes"] = mean_frame_bytes_;
+    counters["drain_every_publishes"] = kDrainEvery;
+    counters["pool_allocations"] = static_cast<double>(manager_->frame_pool().allocations());
+  }
+
+ private:
+  struct PublishOp {
+    uint8_t channel;
+    uint8_t payload;
+    bool exclude;
+    int32_t sender;
+  };
+
+  // The consumer side: every listening connection's queue, drained in order.
+  void DrainAll() {
+    for (const ConnIndex c : drain_list_) {
+      OutboundQueue& q = queues_[c];
+      if (q.empty()) continue;
+      uint64_t checksum = checksum_.empty() ? 0 : checksum_[c];
+      uint32_t n;
+      if (full_check_[c]) {
+        n = static_cast<uint32_t>(q.DrainEach([&checksum](std::span<const uint8_t> f) {
+          checksum = Combine(checksum, FullDigest(f));
+        }));
+      } else {
+        n = static_cast<uint32_t>(q.DrainEach([&checksum](std::span<const uint8_t> f) {
+          checksum = Combine(checksum, LightDigest(f));
+        }));
+      }
+      if (!checksum_.empty()) {
+        checksum_[c] = checksum;
+        count_[c] += n;
+      }
+    }
+  }
+
+  int32_t connections_ = 0;
+  int32_t subscribers_ = 0;
+  int64_t publishes_ = 0;
+  std::vector<std::string> corpus_;
+  std::vector<uint64_t> light_, full_;
+  double mean_frame_bytes_ = 0;
+  std::unique_ptr<ConnectionManager> manager_;
+  std::unique_ptr<Broadcaster> broadcaster_;
+  OutboundQueue* queues_ = nullptr;
+  std::vector<ConnectionId> ids_;
+  std::vector<std::vector<int32_t>> members_;
+  ChannelId channel_ids_[kChannels];
+  std::vector<ConnIndex> drain_list_;
+  std::vector<uint8_t> full_check_;
+  std::vector<PublishOp> ops_;
+  std::vector<uint32_t> expected_count_, count_;
+  std::vector<uint64_t> expected_checksum_, checksum_;
+  uint64_t expected_deliveries_ = 0;
+  uint64_t delivered_ = 0;
+  uint64_t dropped_before_ = 0;
+  uint64_t deliveries_before_ = 0;
+  int64_t errors_ = 0;
+  int64_t done_ = 0;
+};
+
+std::unique_ptr<Workload> MakeBroadcastWorkload() {
+  return std::make_unique<BroadcastWorkload>();
+}
+
+}  // namespace
+
+WSBENCH_REGISTER_DIMENSION(broadcast, "deliveries", MakeBroadcastWorkload);
+
+}  // namespace wsbench::bench

@@ -1,12 +1,261 @@
 #include "instructions.h"
 
+#include <valgrind/callgrind.h>
+
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "fingerprint.h"
+#include "fmt/format.h"
+#include "load_level.h"
+#include "workload.h"
 
 namespace wsbench::bench {
+namespace {
+
+struct InstructionsOptions {
+  std::vector<std::string> levels = {"light"};
+  std::vector<std::string> dimensions;  // empty = all registered
+  uint64_t seed = WorkloadOptions{}.seed;
+  std::string manifest;
+  bool dry_run = false;
+};
+
+std::vector<std::string> SplitCommas(std::string_view s) {
+  std::vector<std::string> out;
+  while (!s.empty()) {
+    size_t comma = s.find(',');
+    std::string_view part = s.substr(0, comma);
+    if (!part.empty()) out.emplace_back(part);
+    if (comma == std::string_view::npos) break;
+    s.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+std::string Quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+constexpr char kUsage[] =
+    "usage: valgrind --tool=callgrind --instr-atstart=no --collect-atstart=no \\\n"
+    "         wsbench --instructions --manifest FILE [--levels light] "
+    "[--dimensions a,b] [--seed N] [--dry-run]\n"
+    "(tools/instructions runs this and writes instructions.json)\n";
+
+int ParseFlags(int argc, char** argv, InstructionsOptions& o) {
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    std::string value;
+    size_t eq = arg.find('=');
+    bool has_inline = eq != std::string::npos && arg.rfind("--", 0) == 0;
+    std::string name = has_inline ? arg.substr(0, eq) : arg;
+    auto take = [&]() -> bool {
+      if (has_inline) {
+        value = arg.substr(eq + 1);
+        return true;
+      }
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "wsbench --instructions: %s needs a value\n%s",
+                     name.c_str(), kUsage);
+        return false;
+      }
+      value = argv[++i];
+      return true;
+    };
+    if (name == "--instructions") continue;
+    if (name == "--dry-run") {
+      o.dry_run = true;
+    } else if (name == "--levels") {
+      if (!take()) return 2;
+      o.levels = SplitCommas(value);
+    } else if (name == "--dimensions") {
+      if (!take()) return 2;
+      o.dimensions = SplitCommas(value);
+    } else if (name == "--manifest") {
+      if (!take()) return 2;
+      o.manifest = value;
+    } else if (name == "--seed") {
+      if (!take()) return 2;
+      char* end = nullptr;
+      o.seed = std::strtoull(value.c_str(), &end, 0);
+      if (value.empty() || *end != '\0') {
+        std::fprintf(stderr, "wsbench --instructions: bad --seed '%s'\n",
+                     value.c_str());
+        return 2;
+      }
+    } else if (name == "-h" || name == "--help") {
+      std::fputs(kUsage, stdout);
+      std::exit(0);
+    } else {
+      std::fprintf(stderr, "wsbench --instructions: unknown flag '%s'\n%s",
+                   arg.c_str(), kUsage);
+      return 2;
+    }
+  }
+  if (o.levels.empty()) {
+    std::fprintf(stderr, "wsbench --instructions: --levels is empty\n");
+    return 2;
+  }
+  return 0;
+}
+
+struct Measured {
+  std::string name;
+  std::string dimension;
+  std::string level;
+  int64_t ops = 0;
+  std::string ops_note;
+};
+
+}  // namespace
 
 int InstructionsMain(int argc, char** argv) {
-  std::fprintf(stderr, "wsbench: --instructions is not implemented yet\n");
-  return 2;
+  InstructionsOptions o;
+  if (int code = ParseFlags(argc, argv, o)) return code;
+  if (!RUNNING_ON_VALGRIND && !o.dry_run) {
+    std::fprintf(stderr,
+                 "wsbench --instructions: not running under valgrind; use "
+                 "tools/instructions (or pass --dry-run)\n");
+    return 2;
+  }
+  std::vector<LoadLevel> levels;
+  for (const std::string& name : o.levels) {
+    absl::StatusOr<LoadLevel> level = FindLoadLevel(name);
+    if (!level.ok()) {
+      std::fprintf(stderr, "wsbench --instructions: --levels: %s\n",
+                   std::string(level.status().message()).c_str());
+      return 2;
+    }
+    levels.push_back(*level);
+  }
+  std::vector<Dimension> dimensions = Dimensions();
+  std::sort(dimensions.begin(), dimensions.end(),
+            [](const Dimension& a, const Dimension& b) { return a.name < b.name; });
+  if (!o.dimensions.empty()) {
+    for (const std::string& want : o.dimensions) {
+      bool known = std::any_of(dimensions.begin(), dimensions.end(),
+                               [&](const Dimension& d) { return d.name == want; });
+      if (!known) {
+        std::fprintf(stderr, "wsbench --instructions: unknown dimension '%s'\n",
+                     want.c_str());
+        return 2;
+      }
+    }
+    dimensions.erase(
+        std::remove_if(dimensions.begin(), dimensions.end(),
+                       [&](const Dimension& d) {
+                         return std::find(o.dimensions.begin(), o.dimensions.end(),
+                                          std::string(d.name)) == o.dimensions.end();
+                       }),
+        dimensions.end());
+  }
+
+  WorkloadOptions wopts;
+  wopts.seed = o.seed;
+  std::vector<Measured> measured;
+  for (const Dimension& dimension : dimensions) {
+    for (const LoadLevel& level : levels) {
+      std::string name = fmt::format("{}/{}", dimension.name, level.name);
+      std::unique_ptr<Workload> w = dimension.factory();
+      auto fail = [&](const char* step, const absl::Status& s) {
+        std::fprintf(stderr, "wsbench --instructions: %s: %s failed: %s\n",
+                     name.c_str(), step, std::string(s.message()).c_str());
+        return 1;
+      };
+      if (absl::Status s = w->Setup(level, wopts); !s.ok()) return fail("Setup", s);
+      const int64_t ops = w->ops();
+      // Warm-up pass: lazy initialisation and first-touch growth happen here.
+      if (absl::Status s = w->Reset(); !s.ok()) return fail("Reset", s);
+      w->Run(0, ops);
+      if (absl::Status s = w->Verify(); !s.ok()) return fail("Verify", s);
+      if (absl::Status s = w->Reset(); !s.ok()) return fail("Reset", s);
+      CALLGRIND_START_INSTRUMENTATION;
+      CALLGRIND_TOGGLE_COLLECT;
+      w->Run(0, ops);
+      CALLGRIND_TOGGLE_COLLECT;
+      CALLGRIND_STOP_INSTRUMENTATION;
+      CALLGRIND_DUMP_STATS_AT(name.c_str());
+      if (absl::Status s = w->Verify(); !s.ok()) return fail("Verify", s);
+      measured.push_back({name, std::string(dimension.name),
+                          std::string(level.name), ops, w->ops_note()});
+      std::fprintf(stderr, "wsbench --instructions: %s: %lld ops\n", name.c_str(),
+                   static_cast<long long>(ops));
+    }
+  }
+
+  // The manifest: results.json-shaped, counts filled in by tools/instructions.
+  Fingerprint f = CurrentFingerprint();
+  std::string command_line;
+  for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
+  std::string level_list, dimension_list;
+  for (const LoadLevel& l : levels) {
+    level_list += (level_list.empty() ? "" : ", ") + Quote(l.name);
+  }
+  for (const Dimension& d : dimensions) {
+    dimension_list += (dimension_list.empty() ? "" : ", ") + Quote(d.name);
+  }
+  std::string out = fmt::format(
+      "{{\n  \"context\": {{\n    \"executable\": {},\n    \"wsbench\": {{\n"
+      "      \"kind\": \"instructions\",\n      \"version\": {},\n"
+      "      \"complete\": true,\n      \"command_line\": {},\n"
+      "      \"seed\": {},\n      \"repetitions\": 1,\n"
+      "      \"invalid_share\": {},\n"
+      "      \"fingerprint\": {{\"cpu_model\": {}, \"cores\": {}, \"compiler\": {}, "
+      "\"cxx_flags\": {}, \"build_type\": {}, \"git_revision\": {}, "
+      "\"git_dirty\": {}}},\n"
+      "      \"levels\": [{}],\n      \"dimensions\": [{}]\n    }}\n  }},\n"
+      "  \"benchmarks\": [",
+      Quote(argc > 0 ? argv[0] : "wsbench"), Quote(SuiteVersion()),
+      Quote(command_line), o.seed, wopts.invalid_share, Quote(f.cpu_model),
+      f.cores, Quote(f.compiler), Quote(f.cxx_flags), Quote(f.build_type),
+      Quote(f.git_revision), f.git_dirty ? "true" : "false", level_list,
+      dimension_list);
+  for (size_t i = 0; i < measured.size(); ++i) {
+    const Measured& m = measured[i];
+    out += fmt::format(
+        "{}\n    {{\"name\": {}, \"run_name\": {}, \"run_type\": \"iteration\", "
+        "\"repetitions\": 1, \"repetition_index\": 0, \"iterations\": 1, "
+        "\"dimension\": {}, \"level\": {}, \"ops\": {}, \"ops_note\": {}, "
+        "\"callgrind_dump\": {}}}",
+        i ? "," : "", Quote(m.name), Quote(m.name), Quote(m.dimension),
+        Quote(m.level), m.ops, Quote(m.ops_note), Quote(m.name));
+  }
+  out += "\n  ]\n}\n";
+  if (o.manifest.empty() || o.manifest == "-") {
+    std::fputs(out.c_str(), stdout);
+  } else {
+    std::string tmp = o.manifest + ".tmp";
+    {
+      std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
+      file << out;
+      if (!file) {
+        std::fprintf(stderr, "wsbench --instructions: cannot write %s\n", tmp.c_str());
+        return 2;
+      }
+    }
+    if (std::rename(tmp.c_str(), o.manifest.c_str()) != 0) {
+      std::fprintf(stderr, "wsbench --instructions: cannot rename %s\n", tmp.c_str());
+      return 2;
+    }
+  }
+  return 0;
 }
 
 }  // namespace wsbench::bench

@@ -49,6 +49,15 @@ std::string PolicyText() {
                    std::string_view action, const std::string& pattern) {
     p += fmt::format("{} {} {} {}\n", role, effect, action, pattern);
   };
+  // Every signed-in user's baseline.
+  rule("member", "allow", "subscribe", "news.*");
+  rule("member", "deny", "subscribe", "news.premium.*");
+  rule("member", "allow", "subscribe", "trades.*");
+  rule("member", "allow", "subscribe", "chat.room.*");
+  rule("member", "allow", "presence", "chat.*");
+  rule("member", "allow", "presence", "presence.*");
+  rule("member", "allow", "subscribe", "system.status");
+  rule("member", "allow", "publish", "chat.dm.*");
   rule("guest", "allow", "subscribe", "news.*");
   rule("guest", "deny", "subscribe", "news.premium.*");
   rule("guest", "allow", "subscribe", "system.status");
@@ -227,13 +236,16 @@ class PermissionsWorkload : public Workload {
       channels_.emplace_back(arena_.data() + at, n.size());
     }
 
-    // Personas: 1..4 roles each, mostly ordinary roles, rarely admin/banned.
+    // Personas: 1..4 roles each; most hold the baseline `member` role plus
+    // a few others, rarely admin or banned.
     const int roles = rbac_.role_count();
+    WSBENCH_ASSIGN_OR_RETURN(RoleId member, rbac_.FindRole("member"));
     WSBENCH_ASSIGN_OR_RETURN(RoleId admin, rbac_.FindRole("admin"));
     WSBENCH_ASSIGN_OR_RETURN(RoleId banned, rbac_.FindRole("banned"));
     std::vector<RoleSet> personas(kPersonas);
     for (RoleSet& p : personas) {
       const int n = 1 + static_cast<int>(rng() % 4);
+      if (rng() % 5 != 0) p.Add(member);
       while (p.size() < n) {
         RoleId r = static_cast<RoleId>(rng() % roles);
         if ((r == admin || r == banned) && rng() % 8 != 0) continue;

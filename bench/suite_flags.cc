@@ -200,7 +200,7 @@ absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv) {
   if (have_levels) {
     for (const std::string& n : level_names) {
       auto level = FindLoadLevel(n);
-      if (!level.ok()) return absl::InvalidArgumentError(fmt::format("--levels: {}", level.status().message()));
+      if (!level.ok()) return absl::InvalidArgumentError(fmt::format("--levels: {}", std::string(level.status().message())));
       levels.push_back(*level);
     }
   } else {

@@ -129,9 +129,6 @@ absl::StatusOr<Thresholds> Thresholds::Parse(std::string_view json, std::string_
       result.dimensions_[name] = t;
     }
   }
-  if (auto error = doc.at_end() ? simdjson::SUCCESS : simdjson::TRAILING_CONTENT) {
-    return BadFile(source, "$", simdjson::error_message(error));
-  }
   if (!have_dimensions) return BadFile(source, "dimensions", "missing");
   return result;
 }

@@ -253,6 +253,52 @@ FrameEvent FrameDecoder::Next(std::span<uint8_t>& input) {
     input = input.subspan(input.size());
     return FrameEvent{};
   }
+  // Fast path for the common case: a whole masked, unfragmented text/binary
+  // frame with a 7- or 16-bit length, entirely in the caller's buffer. It
+  // applies exactly the checks of the general path below (5.1, 5.2, 5.4,
+  // 10.4) in fewer branches; anything else falls through to the general path.
+  if (state_ == State::kHeader && header_have_ == 0 && !in_message_ &&
+      input.size() >= 6) {
+    const uint8_t b0 = input[0];
+    const uint8_t b1 = input[1];
+    const uint8_t op = b0 & 0x0F;
+    // FIN=1, RSV=0, opcode 1 or 2; MASK=1.
+    if ((b0 & 0xF0) == 0x80 && (op == 1 || op == 2) && (b1 & 0x80)) {
+      const uint8_t len7 = b1 & 0x7F;
+      size_t header_size = 6;
+      uint64_t size = len7;
+      bool ok = true;
+      if (len7 == 126) {
+        header_size = 8;
+        ok = input.size() >= 8 && (size = LoadBe16(&input[2])) >= 126;
+      } else if (len7 == 127) {
+        ok = false;
+      }
+      if (ok && size <= options_.max_frame_size && size <= options_.max_message_size &&
+          input.size() - header_size >= size) {
+        uint32_t key;
+        std::memcpy(&key, &input[header_size - 4], 4);
+        frame_offset_ = offset_;
+        uint8_t* p = input.data() + header_size;
+        const size_t n = static_cast<size_t>(size);
+        input = input.subspan(header_size + n);
+        offset_ += header_size + n;
+        unmask_(p, n, key, 0);
+        ++frames_;
+        opcode_ = message_opcode_ = static_cast<Opcode>(op);
+        fin_ = true;
+        rsv1_ = message_compressed_ = false;
+        masked_ = true;
+        payload_size_ = size;
+        message_size_ = size;
+        if (op == 1 && options_.validate_utf8 &&
+            !IsValidUtf8({reinterpret_cast<const char*>(p), n})) {
+          return Fail(FrameError::kInvalidUtf8, 0);
+        }
+        return MessageEvent({p, n}, /*copied=*/false);
+      }
+    }
+  }
   for (;;) {
     if (state_ == State::kHeader) {
       const uint8_t* h;

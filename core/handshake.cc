@@ -370,26 +370,29 @@ absl::Status UpgradeRequestParser::ParseHeaderBlock(std::string_view block) {
   }
 
   // The required fields of section 4.2.1, in the order a server checks them.
-  if (r.host.empty()) return BadRequest("missing Host header (RFC 6455 section 4.1 item 4)", 0);
+  // A missing one is reported at the end of the header block.
+  const size_t end = block.size() - 2;
+  if (r.host.empty()) return BadRequest("missing Host header (RFC 6455 section 4.1 item 4)", end);
   if (!upgrade_ok) {
     return BadRequest(upgrade_seen ? "Upgrade header does not name websocket"
                                    : "missing Upgrade: websocket header",
-                      0);
+                      end);
   }
   if (!connection_ok) {
     return BadRequest(connection_seen ? "Connection header lacks the Upgrade token"
                                       : "missing Connection: Upgrade header",
-                      0);
+                      end);
   }
   if (version_value != "13") {
     return absl::FailedPreconditionError(
         version_seen ? fmt::format("Sec-WebSocket-Version '{}' at byte {}: only 13 is "
                                    "supported (RFC 6455 section 4.4)",
                                    Quote(version_value), offset_of(version_value))
-                     : std::string("missing Sec-WebSocket-Version header (RFC 6455 "
-                                   "section 4.1 item 9)"));
+                     : fmt::format("missing Sec-WebSocket-Version header at byte {} "
+                                   "(RFC 6455 section 4.1 item 9)",
+                                   end));
   }
-  if (r.key.empty()) return BadRequest("missing Sec-WebSocket-Key header", 0);
+  if (r.key.empty()) return BadRequest("missing Sec-WebSocket-Key header", end);
   return absl::OkStatus();
 }
 

@@ -269,6 +269,7 @@ JsonCheck CheckJson(const uint8_t* p, size_t n) {
           }
           if (p[i] == '0') {
             ++i;
+            if (i < n && IsDigit(p[i])) return invalid(start, "bad number (leading zero)");
           } else if (IsDigit(p[i])) {
             while (i < n && IsDigit(p[i])) ++i;
           } else {

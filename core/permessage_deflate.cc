@@ -167,6 +167,11 @@ absl::StatusOr<std::string_view> PerMessageDeflate::Compress(std::string_view me
     if (d.avail_in == 0 && d.avail_out != 0) break;
     Grow(out_, out_.size() * 2, 0);
   }
+  // An empty message right after a flush: zlib skips the duplicate flush and
+  // writes nothing. Send the one byte 00 instead (RFC 7692 section 7.2.3.6):
+  // with the tail restored it is a whole empty stored block, where an empty
+  // payload + 00 00 ff ff would leave the peer's inflater mid-block.
+  if (used == 0) return std::string_view(reinterpret_cast<const char*>(kTail), 1);
   // RFC 7692 section 7.2.1 step 2: remove the 00 00 ff ff tail.
   if (used < 4 || std::memcmp(out_.data() + used - 4, kTail, 4) != 0) {
     return absl::InternalError("permessage-deflate: sync flush did not end in 00 00 ff ff");
@@ -235,11 +240,16 @@ absl::StatusOr<std::string_view> PerMessageDeflate::Decompress(std::string_view 
   if (!in_message_) {
     in_message_ = true;
     inflated_ = 0;
+    payload_bytes_ = 0;
     stream_ended_ = false;
   }
+  payload_bytes_ += payload.size();
   absl::Status status =
       InflateChunk(reinterpret_cast<const unsigned char*>(payload.data()), payload.size());
-  if (status.ok() && fin) status = InflateChunk(kTail, sizeof(kTail));
+  // An empty compressed message (some senders strip the tail of a skipped
+  // flush down to nothing) is the empty message; the tail alone is not a
+  // complete block, so it is not fed.
+  if (status.ok() && fin && payload_bytes_ != 0) status = InflateChunk(kTail, sizeof(kTail));
   if (!status.ok()) {
     ResetDecompressor();
     return status;

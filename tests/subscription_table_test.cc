@@ -72,7 +72,9 @@ TEST(SubscriptionTableTest, EmptyChannelIsDroppedAndItsIdGoesStale) {
 }
 
 TEST(SubscriptionTableTest, InvalidNames) {
-  SubscriptionTable t(SubscriptionTableOptions{.max_channel_name = 4});
+  SubscriptionTableOptions options;
+  options.max_channel_name = 4;
+  SubscriptionTable t(options);
   t.ResizeConnections(1);
   EXPECT_EQ(t.Subscribe(0, "").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(t.Subscribe(0, "abcde").status().code(), absl::StatusCode::kInvalidArgument);
@@ -83,8 +85,10 @@ TEST(SubscriptionTableTest, InvalidNames) {
 }
 
 TEST(SubscriptionTableTest, Limits) {
-  SubscriptionTable t(
-      SubscriptionTableOptions{.max_channels_per_connection = 2, .max_channels = 3});
+  SubscriptionTableOptions options;
+  options.max_channels_per_connection = 2;
+  options.max_channels = 3;
+  SubscriptionTable t(options);
   t.ResizeConnections(2);
   ASSERT_TRUE(t.Subscribe(0, "a").ok());
   ASSERT_TRUE(t.Subscribe(0, "b").ok());

@@ -168,6 +168,7 @@ class PerMessageDeflate {
   bool in_message_ = false;     // a fragmented incoming message is open
   bool stream_ended_ = false;   // the message ended with a BFINAL block
   size_t inflated_ = 0;         // bytes of in_ holding the message so far
+  size_t payload_bytes_ = 0;    // compressed bytes of the message so far
   std::unique_ptr<ZStreams> z_;
   std::string out_;  // compressed output (size == capacity in use)
   std::string in_;   // inflated output

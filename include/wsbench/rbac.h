@@ -54,6 +54,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -140,8 +141,8 @@ class Rbac {
   // Whether `roles` (e.g. a connection's roles) may do `action` on `channel`.
   // Deny by default; explicit deny from any role beats every allow.
   bool Check(const RoleSet& roles, Action action, std::string_view channel) {
-    const ChannelMasks& m = Resolve(channel);
-    const Masks& a = m.action[static_cast<int>(action)];
+    if (compiled_generation_ != generation_) [[unlikely]] Rebuild();
+    const Masks& a = Lookup(channel).action[static_cast<int>(action)];
     const uint64_t r0 = roles.word(0), r1 = roles.word(1);
     return ((r0 & a.deny[0]) | (r1 & a.deny[1])) == 0 &&
            ((r0 & a.allow[0]) | (r1 & a.allow[1])) != 0;
@@ -175,8 +176,57 @@ class Rbac {
   };
   struct TrieNode;
 
-  const ChannelMasks& Resolve(std::string_view channel);
-  const ChannelMasks& ResolveSlow(std::string_view channel);
+  // Open-addressing slot of the channel table: the hash's upper 32 bits as a
+  // tag, the entry index, and the name's place in keys_.
+  struct Slot {
+    uint32_t tag;
+    uint32_t entry;  // kEmptySlot when free
+    uint32_t key_offset;
+    uint32_t key_size;
+  };
+  static constexpr uint32_t kEmptySlot = 0xffffffff;
+
+  static uint64_t Hash(std::string_view s, uint64_t seed) {
+    // Eight bytes at a time, multiply-xorshift mixing (splitmix64's
+    // constants); seeded per Rbac so clients cannot aim collisions at it.
+    uint64_t h = seed ^ (s.size() * 0x9e3779b97f4a7c15ULL);
+    const char* p = s.data();
+    size_t n = s.size();
+    for (; n >= 8; p += 8, n -= 8) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);
+      h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+      h ^= h >> 31;
+    }
+    if (n > 0) {
+      uint64_t w = 0;
+      std::memcpy(&w, p, n);
+      h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+      h ^= h >> 31;
+    }
+    h *= 0x94d049bb133111ebULL;
+    return h ^ (h >> 29);
+  }
+
+  const ChannelMasks& Lookup(std::string_view channel) {
+    const uint64_t h = Hash(channel, hash_seed_);
+    const uint32_t tag = static_cast<uint32_t>(h >> 32);
+    for (size_t i = h & slot_mask_;; i = (i + 1) & slot_mask_) {
+      const Slot& s = slots_[i];
+      if (s.entry == kEmptySlot) return ResolveSlow(channel, h);
+      if (s.tag == tag && s.key_size == channel.size() &&
+          std::memcmp(keys_.data() + s.key_offset, channel.data(),
+                      channel.size()) == 0) {
+        return entries_[s.entry];
+      }
+    }
+  }
+  const ChannelMasks& ResolveSlow(std::string_view channel, uint64_t hash);
+  // Adds `channel` (not present) with `masks`; returns its entry index.
+  uint32_t Insert(std::string_view channel, uint64_t hash,
+                  const ChannelMasks& masks);
+  // The entry index of `channel`, or kEmptySlot.
+  uint32_t Find(std::string_view channel) const;
   void Rebuild();
   ChannelMasks WalkTrie(std::string_view channel) const;
 
@@ -187,7 +237,13 @@ class Rbac {
 
   // Compiled state (valid when compiled_generation_ == generation_).
   uint64_t compiled_generation_ = 0;
-  absl::flat_hash_map<std::string, ChannelMasks> channels_;  // exact + memo
+  // Channel table (exact channels first, then memoized trie results):
+  // slots_ (power of two, at most half full, linear probing) -> entries_.
+  std::vector<Slot> slots_;
+  size_t slot_mask_ = 0;
+  std::string keys_;                   // channel names, back to back
+  std::vector<ChannelMasks> entries_;  // per channel, per action masks
+  uint64_t hash_seed_;
   size_t exact_count_ = 0;
   size_t memo_count_ = 0;
   std::vector<TrieNode> trie_;  // trie_[0] is the root ("*")
