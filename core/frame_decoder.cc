@@ -314,7 +314,7 @@ FrameEvent FrameDecoder::Next(std::span<uint8_t>& input) {
         size_t take = 0;
         if (header_have_ < 2) {
           take = std::min<size_t>(2 - header_have_, input.size());
-          std::memcpy(header_ + header_have_, input.data(), take);
+          if (take != 0) std::memcpy(header_ + header_have_, input.data(), take);
           header_have_ = static_cast<uint8_t>(header_have_ + take);
           input = input.subspan(take);
           offset_ += take;
@@ -327,7 +327,7 @@ FrameEvent FrameDecoder::Next(std::span<uint8_t>& input) {
         }
         header_size = HeaderSize(header_[1]);
         take = std::min<size_t>(header_size - header_have_, input.size());
-        std::memcpy(header_ + header_have_, input.data(), take);
+        if (take != 0) std::memcpy(header_ + header_have_, input.data(), take);
         header_have_ = static_cast<uint8_t>(header_have_ + take);
         input = input.subspan(take);
         offset_ += take;
@@ -386,7 +386,7 @@ FrameEvent FrameDecoder::Next(std::span<uint8_t>& input) {
       message_.resize(old + take);
       dst = message_.data() + old;
     }
-    std::memcpy(dst, input.data(), take);
+    if (take != 0) std::memcpy(dst, input.data(), take);  // data() may be null
     if (masked_) unmask_(dst, take, mask_key_, static_cast<uint32_t>(payload_have_ & 3));
     input = input.subspan(take);
     offset_ += take;

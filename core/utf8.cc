@@ -83,7 +83,7 @@ bool Utf8Validator::Feed(std::string_view piece) {
     // Complete the code point the previous piece cut.
     const size_t total = static_cast<size_t>(internal::Utf8SequenceLength(tail_[0]));
     const size_t take = std::min(total - tail_size_, n);
-    std::memcpy(tail_ + tail_size_, p, take);
+    if (take != 0) std::memcpy(tail_ + tail_size_, p, take);
     tail_size_ = static_cast<uint8_t>(tail_size_ + take);
     if (tail_size_ < total) {
       failed_ = !internal::IsValidUtf8Prefix(tail_, tail_size_);

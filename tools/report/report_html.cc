@@ -18,7 +18,7 @@ constexpr char kCss[] = R"css(
 :root { --fg: #1f2328; --muted: #656d76; --line: #d0d7de; --bg: #ffffff; --card: #f6f8fa; }
 * { box-sizing: border-box; }
 body { font-family: "DejaVu Sans", "Segoe UI", Helvetica, Arial, sans-serif; color: var(--fg);
-       background: var(--bg); margin: 0; padding: 20px 28px; font-size: 14px; }
+       background: var(--bg); margin: 0; padding: 18px 20px; font-size: 14px; }
 h1 { font-size: 24px; margin: 0 0 4px; }
 h2 { font-size: 18px; margin: 28px 0 8px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 h3 { font-size: 15px; margin: 0 0 2px; }
@@ -33,7 +33,7 @@ h3 { font-size: 15px; margin: 0 0 2px; }
 .verdict .big { font-size: 20px; font-weight: bold; margin-right: 10px; }
 .verdict ul { margin: 4px 0 0; padding-left: 20px; color: var(--muted); }
 .grid { display: flex; flex-wrap: wrap; gap: 14px; }
-.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; width: 684px; }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; width: fit-content; }
 .card .charts { display: flex; gap: 4px; }
 .card .meta { color: var(--muted); font-size: 12px; margin-bottom: 4px; }
 .legend-row { color: var(--muted); font-size: 12px; margin: 6px 0; }
@@ -41,7 +41,7 @@ h3 { font-size: 15px; margin: 0 0 2px; }
 svg.chart { background: #fff; border-radius: 4px; }
 svg text { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; fill: var(--fg); }
 .ctitle { font-size: 12px; font-weight: bold; }
-.legend { font-size: 10px; }
+.legend { font-size: 10px; } .legend tspan { stroke: none; }
 .tick { font-size: 10px; fill: var(--muted) !important; }
 .note { font-size: 12px; }
 .plot { fill: none; stroke: var(--line); }
@@ -87,9 +87,10 @@ std::string Pct(double v) {
 
 // Mark for a verdict string, plain text (the page may be printed).
 std::string VerdictMark(std::string_view v) {
-  if (v == "excellent") return "✅ excellent";
-  if (v == "good") return "⚠️ good";
-  if (v == "poor") return "❌ poor";
+  // Glyphs DejaVu Sans has (colour emoji fonts are often missing offline).
+  if (v == "excellent") return "✔ excellent";
+  if (v == "good") return "⚠ good";
+  if (v == "poor") return "✘ poor";
   return v.empty() || v == "none" ? "" : std::string(v);
 }
 
@@ -197,7 +198,7 @@ std::string VerdictSection(const Report& r) {
         "<span class=\"big\">{}</span> {} gated regression{}, {} improvement{} "
         "<span class=\"note\">(wsbench-compare: Mann-Whitney U test and bootstrap interval; {}; {})</span>",
         pass ? "pass" : "fail", v.regressions, v.improvements,
-        pass ? "✅ Gate passed" : "❌ Gate failed", v.regressions, v.regressions == 1 ? "" : "s",
+        pass ? "✔ Gate passed" : "✘ Gate failed", v.regressions, v.regressions == 1 ? "" : "s",
         v.improvements, v.improvements == 1 ? "" : "s", Escape(v.source), revs);
   } else {
     out += fmt::format(
@@ -206,7 +207,7 @@ std::string VerdictSection(const Report& r) {
         "than {}% <span class=\"note\">(plain change of medians: <b>not a statistical verdict</b>; "
         "run wsbench-compare for the gate and pass --verdict; {})</span>",
         v.regressions, v.improvements, v.regressions, v.regressions == 1 ? "" : "s",
-        v.improvements, ShortNumber(r.noise_pct), revs);
+        v.improvements, fmt::format("{:g}", r.noise_pct), revs);
   }
   std::vector<std::string> notes = v.notes;
   if (!v.fingerprint_mismatches.empty()) {
@@ -234,7 +235,7 @@ std::string ChangeSection(const Report& r) {
                            "(the note says why)."
                          : fmt::format("Colours: beyond ±{}% of the baseline's median; "
                                        "grey within it. Not a statistical verdict.",
-                                       ShortNumber(r.noise_pct)));
+                                       fmt::format("{:g}", r.noise_pct)));
   out += "<div class=\"legend-row\"><span class=\"sw c-reg\"></span>regression"
          "<span class=\"sw c-imp\"></span>improvement<span class=\"sw c-noise\"></span>noise";
   if (r.verdict.statistical) out += "<span class=\"sw c-ungated\"></span>regressed, not gated";
@@ -242,7 +243,7 @@ std::string ChangeSection(const Report& r) {
   for (const char* group : {"throughput", "p95"}) {
     BarChart chart;
     chart.diverging = true;
-    chart.width = 684;
+    chart.width = 660;
     chart.title = std::string_view(group) == "p95"
                       ? "P95 latency change % (positive = slower)"
                       : "throughput change % (positive = faster)";
@@ -286,17 +287,18 @@ std::string DegradationSection(const Report& r) {
   BarChart chart;
   chart.title = "degradation %: 1 − throughput at the highest level run / at the lowest";
   chart.width = 900;
-  chart.label_width = 150;
+  chart.label_width = 330;
   chart.reference_lines = {20};
   chart.reference_label = "target ≤ 20%";
   for (const DimensionSummary& d : r.dimensions) {
     if (!d.degradation) continue;
     const results::Degradation& g = *d.degradation;
     Bar bar;
-    bar.label = d.name + (g.bottleneck ? " ◀ bottleneck" : "");
+    bar.label = fmt::format("{}{} ({}→{})", g.bottleneck ? "◀ bottleneck: " : "", d.name,
+                            g.lowest_level, g.highest_level);
     bar.value = g.pct;
     bar.css = g.bottleneck ? "c-bottleneck" : "c-deg";
-    bar.text = Pct(g.pct) + fmt::format(" ({} → {})", g.lowest_level, g.highest_level);
+    bar.text = Pct(g.pct);
     bar.key = d.name;
     bar.metric = "degradation_pct";
     bar.tooltip = fmt::format("{}: {} from {} to {}{}", d.name, Pct(g.pct), g.lowest_level,
@@ -467,7 +469,7 @@ std::string RenderMarkdown(const Report& r) {
     } else {
       md += fmt::format("**Change vs baseline** (plain change of medians, not a statistical verdict): "
                         "{} worse, {} better beyond ±{}%\n\n",
-                        v.regressions, v.improvements, ShortNumber(r.noise_pct));
+                        v.regressions, v.improvements, fmt::format("{:g}", r.noise_pct));
     }
   }
   md += "| benchmark | rate | P50 µs | P95 µs | P99 µs | allocs/op | verdict |";

@@ -73,7 +73,7 @@ std::string ShortNumber(double v) {
 }
 
 std::string RenderLineChart(const LineChart& chart) {
-  const double left = 56, right = 12, top = 30, bottom = 34;
+  const double left = 50, right = 10, top = 40, bottom = 22;
   const double pw = chart.width - left - right, ph = chart.height - top - bottom;
   const int n = std::max<int>(1, static_cast<int>(chart.x_labels.size()));
 
@@ -140,8 +140,7 @@ std::string RenderLineChart(const LineChart& chart) {
       legend += fmt::format("<tspan class=\"{}\">{} {}</tspan> ", Escape(s.css),
                             s.dashed ? "- -" : "—", Escape(s.name));
     }
-    svg += fmt::format("<text class=\"legend\" x=\"{:.1f}\" y=\"16\" text-anchor=\"end\">{}</text>\n",
-                       chart.width - right, legend);
+    svg += fmt::format("<text class=\"legend\" x=\"{:.1f}\" y=\"30\">{}</text>\n", left, legend);
   }
   // Bands first, so lines draw over them.
   for (const Band& b : chart.bands) {

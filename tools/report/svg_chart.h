@@ -52,7 +52,7 @@ struct LineChart {
   std::vector<Series> series;
   std::vector<Band> bands;
   bool log_y = true;
-  double width = 330, height = 210;
+  double width = 318, height = 220;
 };
 
 std::string RenderLineChart(const LineChart& chart);

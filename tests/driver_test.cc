@@ -1,0 +1,247 @@
+// The driver run in-process on fake dimensions: a complete run, an
+// interrupted run (stop flag raised mid-run), a failing check, and the
+// exit codes of bad flags.
+#include "driver.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "benchmark/benchmark.h"
+#include "gtest/gtest.h"
+#include "simdjson.h"
+
+namespace wsbench::bench {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Counts the ops it runs; Verify checks every op of the pass ran once, in order.
+class CountingWorkload : public Workload {
+ public:
+  explicit CountingWorkload(int fail_level_ops = -1, int64_t stop_at_level_ops = -1)
+      : fail_level_ops_(fail_level_ops), stop_at_level_ops_(stop_at_level_ops) {}
+  absl::Status Setup(const LoadLevel& level, const WorkloadOptions& options) override {
+    level_ops_ = level.ops;
+    ops_ = level.ops / 10;  // keep the test fast
+    seed_ = options.seed;
+    return absl::OkStatus();
+  }
+  int64_t ops() const override { return ops_; }
+  absl::Status Reset() override {
+    next_ = 0;
+    sum_ = 0;
+    return absl::OkStatus();
+  }
+  void Run(int64_t begin, int64_t end) override {
+    if (begin != next_) next_ = -1;  // out of order
+    for (int64_t i = begin; i < end; ++i) {
+      sum_ += static_cast<uint64_t>(i) * 2654435761u;
+      benchmark::DoNotOptimize(sum_);
+    }
+    if (next_ >= 0) next_ = end;
+    if (level_ops_ == stop_at_level_ops_) RequestStop(SIGINT);
+  }
+  absl::Status Verify() override {
+    if (next_ != ops_) return absl::InternalError("ops out of order or missing");
+    if (level_ops_ == fail_level_ops_) return absl::InternalError("checksum mismatch (deliberate)");
+    return absl::OkStatus();
+  }
+  double items_per_op() const override { return 3; }
+  std::string ops_note() const override { return "ops = level ops / 10"; }
+  void AddCounters(std::map<std::string, double>& counters) const override {
+    counters["fake_counter"] = 42;
+  }
+
+ private:
+  int fail_level_ops_;
+  int64_t stop_at_level_ops_;
+  int64_t level_ops_ = 0, ops_ = 0, next_ = 0;
+  uint64_t seed_ = 0;
+  uint64_t sum_ = 0;
+};
+
+std::unique_ptr<Workload> MakeCounting() { return std::make_unique<CountingWorkload>(); }
+std::unique_ptr<Workload> MakeFailingAtLight() {
+  return std::make_unique<CountingWorkload>(10'000);
+}
+std::unique_ptr<Workload> MakeStoppingAtLow() {
+  return std::make_unique<CountingWorkload>(-1, 50'000);
+}
+
+struct Run {
+  int code;
+  std::string out, err;
+};
+
+Run RunMain(std::vector<std::string> args, const std::vector<Dimension>& dims) {
+  args.insert(args.begin(), "wsbench");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  std::ostringstream out, err;
+  ClearStop();
+  const int code = RunSuiteMain(static_cast<int>(argv.size()), argv.data(), dims, out, err);
+  ClearStop();
+  return {code, out.str(), err.str()};
+}
+
+fs::path TempDir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / (name + "_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  return dir;
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+const std::vector<Dimension> kFake = {{"fake", "widgets", MakeCounting}};
+
+TEST(DriverTest, CompleteRunWritesResultsAndSummary) {
+  const fs::path dir = TempDir("wsbench_driver_ok");
+  Run r = RunMain({"--levels=minimal,light", "--repetitions=3", "--min-ops=2000", "--out",
+                   dir.string()},
+                  kFake);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("Throughput"), std::string::npos);
+  EXPECT_NE(r.out.find("degradation"), std::string::npos);
+  EXPECT_NE(r.out.find("Bottleneck: fake"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("peak RSS"), std::string::npos);
+  const std::string json = ReadFile(dir / "results.json");
+  simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(json);
+  simdjson::ondemand::document doc = parser.iterate(padded);
+  simdjson::ondemand::object w = doc["context"]["wsbench"].get_object();
+  EXPECT_TRUE(bool(w["complete"].get_bool()));
+  int reps = 0, medians = 0;
+  for (auto entry : doc["benchmarks"].get_array()) {
+    simdjson::ondemand::object b = entry.get_object();
+    const std::string_view type = b["run_type"].get_string();
+    if (type == "iteration") {
+      ++reps;
+      EXPECT_GT(double(b["ops_per_second"].get_double()), 0);
+      EXPECT_DOUBLE_EQ(double(b["fake_counter"].get_double()), 42);
+      EXPECT_GT(double(b["p95_us"].get_double()), 0);
+      EXPECT_GE(int64_t(b["latency_batch"].get_int64()), 1);
+      EXPECT_DOUBLE_EQ(double(b["items_per_op"].get_double()), 3);
+      EXPECT_EQ(std::string_view(b["ops_note"].get_string()), "ops = level ops / 10");
+    } else if (std::string_view(b["aggregate_name"].get_string()) == "median") {
+      ++medians;
+    }
+  }
+  EXPECT_EQ(reps, 6);
+  EXPECT_EQ(medians, 2);
+  int degradations = 0;
+  for (auto d : doc["degradation"].get_array()) {
+    (void)d;
+    ++degradations;
+  }
+  EXPECT_EQ(degradations, 1);
+  EXPECT_TRUE(fs::exists(dir / "summary.md"));
+  EXPECT_NE(ReadFile(dir / "summary.md").find("| level | fake |"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(DriverTest, InterruptedRunIsPartialValidJsonAndExits130) {
+  const fs::path dir = TempDir("wsbench_driver_stop");
+  const std::vector<Dimension> dims = {{"fake", "widgets", MakeCounting},
+                                       {"stopper", "", MakeStoppingAtLow}};
+  Run r = RunMain({"--levels=minimal,low", "--repetitions=3", "--min-ops=2000", "--out",
+                   dir.string()},
+                  dims);
+  EXPECT_EQ(r.code, 128 + SIGINT) << r.err;
+  EXPECT_NE(r.err.find("interrupted by SIGINT"), std::string::npos) << r.err;
+  const std::string json = ReadFile(dir / "results.json");
+  simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(json);
+  simdjson::ondemand::document doc = parser.iterate(padded);
+  simdjson::ondemand::object w = doc["context"]["wsbench"].get_object();
+  EXPECT_FALSE(bool(w["complete"].get_bool()));
+  EXPECT_NE(std::string_view(w["partial_reason"].get_string()).find("SIGINT"),
+            std::string_view::npos);
+  // fake ran fully; stopper/minimal ran; stopper/low never finished a repetition.
+  std::vector<std::string> names;
+  for (auto entry : doc["benchmarks"].get_array()) {
+    simdjson::ondemand::object b = entry.get_object();
+    if (std::string_view(b["run_type"].get_string()) == "iteration") {
+      names.emplace_back(std::string_view(b["name"].get_string()));
+    }
+  }
+  EXPECT_EQ(std::count(names.begin(), names.end(), "fake/minimal"), 3);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "fake/low"), 3);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "stopper/minimal"), 3);
+  EXPECT_EQ(std::count(names.begin(), names.end(), "stopper/low"), 0);
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    const std::string file = entry.path().filename().string();
+    EXPECT_TRUE(file == "results.json" || file == "summary.md") << file;
+  }
+  fs::remove_all(dir);
+}
+
+TEST(DriverTest, FailedCheckExitsOneAndMarksTheRun) {
+  const fs::path dir = TempDir("wsbench_driver_fail");
+  const std::vector<Dimension> dims = {{"flaky", "", MakeFailingAtLight}};
+  Run r = RunMain({"--levels=minimal,light", "--repetitions=1", "--out", dir.string()}, dims);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("FAILED flaky/light"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("checksum mismatch"), std::string::npos) << r.out;
+  const std::string json = ReadFile(dir / "results.json");
+  EXPECT_NE(json.find("\"error_occurred\": true"), std::string::npos);
+  EXPECT_NE(json.find("\"complete\": false"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(DriverTest, BadFlagsExitTwoWithAMessage) {
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"--nope"},
+                                             {"--repetitions=-1"},
+                                             {"--dimensions=unknown"},
+                                             {"--benchmark_filter=("},
+                                             {"--benchmark_filter=nomatch"},
+                                             {"--thresholds=/nonexistent.json"},
+                                             {"--benchmark_not_a_flag=1"}}) {
+    Run r = RunMain(args, kFake);
+    EXPECT_EQ(r.code, 2) << args[0];
+    EXPECT_NE(r.err.find("wsbench: "), std::string::npos) << args[0];
+    EXPECT_TRUE(r.out.empty()) << args[0] << ": " << r.out;
+  }
+}
+
+TEST(DriverTest, ListHelpAndFilter) {
+  Run list = RunMain({"--list", "--quick"}, kFake);
+  EXPECT_EQ(list.code, 0);
+  EXPECT_EQ(list.out, "fake/minimal\nfake/light\nfake/low\nfake/medium\n");
+  Run filtered = RunMain({"--list", "--benchmark_filter=-/l"}, kFake);
+  EXPECT_EQ(filtered.code, 0);
+  EXPECT_EQ(filtered.out.find("fake/light"), std::string::npos);
+  EXPECT_NE(filtered.out.find("fake/minimal"), std::string::npos);
+  EXPECT_NE(filtered.out.find("fake/maximum"), std::string::npos);
+  Run help = RunMain({"--help"}, kFake);
+  EXPECT_EQ(help.code, 0);
+  EXPECT_NE(help.out.find("--max-load"), std::string::npos);
+}
+
+TEST(DriverTest, ProfileModeRunsPassesBackToBack) {
+  Run r = RunMain({"--levels=light", "--profile-time=0.2"}, kFake);
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("profile fake/light:"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find(" 0 passes"), std::string::npos) << r.out;
+}
+
+TEST(DriverTest, NoDimensionsStillRuns) {
+  Run r = RunMain({"--quick"}, {});
+  EXPECT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("no dimensions registered"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace wsbench::bench

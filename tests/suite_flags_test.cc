@@ -1,0 +1,88 @@
+#include "suite_flags.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace wsbench::bench {
+namespace {
+
+absl::StatusOr<SuiteOptions> Parse(std::vector<std::string> args) {
+  args.insert(args.begin(), "wsbench");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  return ParseSuiteFlags(static_cast<int>(argv.size()), argv.data());
+}
+
+std::vector<std::string> LevelNames(const SuiteOptions& o) {
+  std::vector<std::string> names;
+  for (const LoadLevel& l : o.levels) names.emplace_back(l.name);
+  return names;
+}
+
+TEST(SuiteFlagsTest, DefaultsRunEveryLevel) {
+  auto o = Parse({});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->levels.size(), 8u);
+  EXPECT_EQ(o->repetitions % 2, 1);
+  EXPECT_EQ(o->command_line, "wsbench");
+}
+
+TEST(SuiteFlagsTest, QuickMaxLoadAndLevels) {
+  EXPECT_EQ(LevelNames(*Parse({"--quick"})),
+            (std::vector<std::string>{"minimal", "light", "low", "medium"}));
+  EXPECT_EQ(LevelNames(*Parse({"--max-load", "500000"})),
+            (std::vector<std::string>{"minimal", "light", "low", "medium", "high"}));
+  EXPECT_EQ(LevelNames(*Parse({"--max-load=1,000,000"})).back(), "very_high");
+  EXPECT_EQ(LevelNames(*Parse({"--levels=maximum,minimal,minimal"})),
+            (std::vector<std::string>{"minimal", "maximum"}));
+  EXPECT_EQ(LevelNames(*Parse({"--levels", "minimal,extreme", "--max-load", "1000"})),
+            (std::vector<std::string>{"minimal"}));
+}
+
+TEST(SuiteFlagsTest, ValuesAndPassThrough) {
+  auto o = Parse({"--repetitions=5", "--seed", "0x10", "--invalid-share", "0.25", "--out", "d",
+                  "--dimensions", "broadcast,messages", "--profile-time=2.5",
+                  "--benchmark_filter=broad.*/min", "--benchmark_min_time=0.1", "--list"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->repetitions, 5);
+  EXPECT_EQ(o->seed, 16u);
+  EXPECT_DOUBLE_EQ(o->invalid_share, 0.25);
+  EXPECT_EQ(o->out_dir, "d");
+  EXPECT_EQ(o->dimensions, (std::vector<std::string>{"broadcast", "messages"}));
+  EXPECT_DOUBLE_EQ(o->profile_seconds, 2.5);
+  EXPECT_EQ(o->filter, "broad.*/min");
+  EXPECT_TRUE(o->list);
+  EXPECT_EQ(o->benchmark_args, (std::vector<std::string>{"wsbench", "--benchmark_min_time=0.1"}));
+  EXPECT_EQ(Parse({"--benchmark_repetitions=7"})->repetitions, 7);
+}
+
+void ExpectBad(std::vector<std::string> args, const std::string& fragment) {
+  auto o = Parse(args);
+  ASSERT_FALSE(o.ok()) << args[0];
+  EXPECT_EQ(o.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(o.status().message()).find(fragment), std::string::npos)
+      << o.status().message();
+}
+
+TEST(SuiteFlagsTest, BadFlagsSayWhatIsWrong) {
+  ExpectBad({"--bogus"}, "unknown flag '--bogus'");
+  ExpectBad({"stray"}, "unexpected argument 'stray'");
+  ExpectBad({"--repetitions", "0"}, "--repetitions");
+  ExpectBad({"--repetitions=abc"}, "not an integer");
+  ExpectBad({"--repetitions"}, "needs a value");
+  ExpectBad({"--max-load", "999"}, "selects no level");
+  ExpectBad({"--max-load", "-5"}, "--max-load");
+  ExpectBad({"--levels", "huge"}, "unknown load level 'huge'");
+  ExpectBad({"--levels="}, "no level");
+  ExpectBad({"--seed", "12x"}, "--seed");
+  ExpectBad({"--invalid-share", "1.5"}, "between 0 and 1");
+  ExpectBad({"--invalid-share", "nan"}, "not a number");
+  ExpectBad({"--profile-time", "0"}, "--profile-time");
+  ExpectBad({"--quick=1"}, "takes no value");
+  ExpectBad({"--out="}, "empty");
+}
+
+}  // namespace
+}  // namespace wsbench::bench
