@@ -33,6 +33,9 @@ double Histogram::Percentile(double pct) const {
   pct = std::clamp(pct, 0.0, 100.0);
   uint64_t rank = static_cast<uint64_t>(std::ceil(pct / 100.0 * static_cast<double>(count_)));
   rank = std::clamp<uint64_t>(rank, 1, count_);
+  // The extremes are known exactly.
+  if (rank == count_) return static_cast<double>(max_);
+  if (rank == 1) return static_cast<double>(min_);
   uint64_t seen = 0;
   for (int i = 0; i < kBucketCount; ++i) {
     seen += counts_[i];

@@ -62,11 +62,12 @@ absl::StatusOr<PublishResult> Broadcaster::PublishTo(uint32_t /*channel_index*/,
   const ConnIndex skip = manager_.IsOpen(exclude) ? exclude.index
                                                   : std::numeric_limits<ConnIndex>::max();
   OutboundQueue* queues = manager_.queues_by_index().data();
+  const uint32_t size = frame->size;
   uint32_t delivered = 0;
   for (const ConnIndex conn : subscribers) {
     if (conn == skip) continue;
     OutboundQueue& queue = queues[conn];
-    if (queue.TryPush(frame)) [[likely]] {
+    if (queue.TryPush(frame, size)) [[likely]] {
       ++delivered;
     } else if (SlowPush(queue, conn, frame, result)) {
       ++delivered;

@@ -135,6 +135,25 @@ bool IsHex(uint8_t c) {
   return IsDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
+// Advances i over bytes that need no attention inside a string (not '"',
+// '\\' or a control character), 8 at a time.
+size_t SkipPlainStringBytes(const uint8_t* p, size_t i, size_t n) {
+  constexpr uint64_t kOnes = 0x0101010101010101ull;
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  while (i + 8 <= n) {
+    uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    const uint64_t quote = w ^ (kOnes * '"');
+    const uint64_t slash = w ^ (kOnes * '\\');
+    // A byte is "special" when it is 0 after the xor, or < 0x20 originally.
+    const uint64_t special = ((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash) |
+                             ((w - kOnes * 0x20) & ~w);
+    if ((special & kHigh) != 0) break;
+    i += 8;
+  }
+  return i;
+}
+
 // Strict RFC 8259 grammar check of a whole text: valid, a proper prefix of a
 // valid text (truncated), or invalid at an offset. Bytes >= 0x80 are not
 // checked here (FindInvalidUtf8 runs first). No allocation: the container
@@ -238,6 +257,7 @@ JsonCheck CheckJson(const uint8_t* p, size_t n) {
             if (s < 0x20) return invalid(i, "unescaped control character in a string");
             if (s != '\\') {
               ++i;
+              i = SkipPlainStringBytes(p, i, n);
               continue;
             }
             if (i + 1 == n) return prefix("unclosed string");
@@ -307,6 +327,149 @@ JsonCheck CheckJson(const uint8_t* p, size_t n) {
     if (value_done) state = depth == 0 ? kEnd : kCommaOrClose;
   }
 }
+
+// Fast path validator for a JSON value that will be relayed as raw text.
+// Recursive descent over bytes; strings are skipped 8 bytes at a time (the
+// caller guarantees 8 readable bytes past `end`, which the message padding
+// does). Only answers valid or not; CheckJson explains failures.
+class FastJsonValidator {
+ public:
+  FastJsonValidator(const uint8_t* end, uint32_t max_depth) : end_(end), max_depth_(max_depth) {}
+
+  // True when [p, end) is exactly one JSON value (surrounding whitespace
+  // allowed) nested at most max_depth deep.
+  bool Validate(const uint8_t* p) {
+    p = Value(SkipWs(p), 1);
+    return p != nullptr && SkipWs(p) == end_;
+  }
+
+ private:
+  const uint8_t* SkipWs(const uint8_t* p) const {
+    while (p < end_ && IsJsonSpace(*p)) ++p;
+    return p;
+  }
+
+  // p is just after the opening quote; returns just after the closing one.
+  const uint8_t* String(const uint8_t* p) const {
+    constexpr uint64_t kOnes = 0x0101010101010101ull;
+    constexpr uint64_t kHigh = 0x8080808080808080ull;
+    for (;;) {
+      uint64_t w;
+      std::memcpy(&w, p, 8);  // May read past end_ into padding.
+      const uint64_t quote = w ^ (kOnes * '"');
+      const uint64_t slash = w ^ (kOnes * '\\');
+      const uint64_t special =
+          (((quote - kOnes) & ~quote) | ((slash - kOnes) & ~slash) | ((w - kOnes * 0x20) & ~w)) &
+          kHigh;
+      if (special == 0) {
+        p += 8;
+        if (p >= end_) return nullptr;
+        continue;
+      }
+      // The lowest flagged byte is exact (borrows only flag higher bytes).
+      p += static_cast<size_t>(__builtin_ctzll(special)) / 8;
+      if (p >= end_) return nullptr;
+      const uint8_t c = *p;
+      if (c == '"') return p + 1;
+      if (c < 0x20) return nullptr;
+      // Backslash escape.
+      if (p + 1 >= end_) return nullptr;
+      const uint8_t e = p[1];
+      if (e == 'u') {
+        if (p + 6 > end_) return nullptr;
+        if (!IsHex(p[2]) || !IsHex(p[3]) || !IsHex(p[4]) || !IsHex(p[5])) return nullptr;
+        p += 6;
+      } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
+                 e == 'r' || e == 't') {
+        p += 2;
+      } else {
+        return nullptr;
+      }
+    }
+  }
+
+  const uint8_t* Digits(const uint8_t* p) const {
+    while (p < end_ && IsDigit(*p)) ++p;
+    return p;
+  }
+
+  const uint8_t* Number(const uint8_t* p) const {
+    if (*p == '-') ++p;
+    if (p >= end_) return nullptr;
+    if (*p == '0') {
+      ++p;
+    } else if (IsDigit(*p)) {
+      p = Digits(p + 1);
+    } else {
+      return nullptr;
+    }
+    if (p < end_ && *p == '.') {
+      ++p;
+      if (p >= end_ || !IsDigit(*p)) return nullptr;
+      p = Digits(p + 1);
+    }
+    if (p < end_ && (*p == 'e' || *p == 'E')) {
+      ++p;
+      if (p < end_ && (*p == '+' || *p == '-')) ++p;
+      if (p >= end_ || !IsDigit(*p)) return nullptr;
+      p = Digits(p + 1);
+    }
+    return p;
+  }
+
+  const uint8_t* Literal(const uint8_t* p, const char* lit, size_t len) const {
+    if (static_cast<size_t>(end_ - p) < len || std::memcmp(p, lit, len) != 0) return nullptr;
+    return p + len;
+  }
+
+  // p is at the first byte of a value (not whitespace).
+  const uint8_t* Value(const uint8_t* p, uint32_t depth) const {
+    if (p >= end_) return nullptr;
+    switch (*p) {
+      case '"': return String(p + 1);
+      case '{': {
+        if (depth > max_depth_) return nullptr;
+        p = SkipWs(p + 1);
+        if (p < end_ && *p == '}') return p + 1;
+        for (;;) {
+          if (p >= end_ || *p != '"') return nullptr;
+          p = String(p + 1);
+          if (p == nullptr) return nullptr;
+          p = SkipWs(p);
+          if (p >= end_ || *p != ':') return nullptr;
+          p = Value(SkipWs(p + 1), depth + 1);
+          if (p == nullptr) return nullptr;
+          p = SkipWs(p);
+          if (p >= end_) return nullptr;
+          if (*p == '}') return p + 1;
+          if (*p != ',') return nullptr;
+          p = SkipWs(p + 1);
+        }
+      }
+      case '[': {
+        if (depth > max_depth_) return nullptr;
+        p = SkipWs(p + 1);
+        if (p < end_ && *p == ']') return p + 1;
+        for (;;) {
+          p = Value(p, depth + 1);
+          if (p == nullptr) return nullptr;
+          p = SkipWs(p);
+          if (p >= end_) return nullptr;
+          if (*p == ']') return p + 1;
+          if (*p != ',') return nullptr;
+          p = SkipWs(p + 1);
+        }
+      }
+      case 't': return Literal(p, "true", 4);
+      case 'f': return Literal(p, "false", 5);
+      case 'n': return Literal(p, "null", 4);
+      default: return Number(p);
+    }
+  }
+
+  const uint8_t* end_;
+  uint32_t max_depth_;
+};
 
 }  // namespace
 }  // namespace internal
@@ -593,12 +756,25 @@ MessageError MessageParser::Parse(std::string_view message, size_t capacity, Com
         od::json_type type;
         if ((err = value.type().get(type))) return json_fail(err, at);
         if (type == od::json_type::object || type == od::json_type::array) {
-          if ((err = impl_->Validate(value, 2))) return json_fail(err, at);
-          // The container was iterated: the iterator rests on the ',' or '}'
-          // after it.
-          const char* end = nullptr;
-          if ((err = doc.current_location().get(end))) return json_fail(err, at);
-          out.data = TrimRight(std::string_view(at, static_cast<size_t>(end - at)));
+          // Skip the container with simdjson (bracket matching over the
+          // structural index), then check its grammar with the scalar
+          // checker: much cheaper than walking it value by value on demand.
+          std::string_view raw;
+          if (type == od::json_type::object) {
+            od::object container;
+            if ((err = value.get_object().get(container))) return json_fail(err, at);
+            if ((err = container.raw_json().get(raw))) return json_fail(err, at);
+          } else {
+            od::array container;
+            if ((err = value.get_array().get(container))) return json_fail(err, at);
+            if ((err = container.raw_json().get(raw))) return json_fail(err, at);
+          }
+          out.data = TrimRight(raw);
+          // data sits at depth 2 (inside the root object).
+          const auto* data = reinterpret_cast<const uint8_t*>(out.data.data());
+          internal::FastJsonValidator validator(data + out.data.size(),
+                                                options_.max_depth - 1);
+          if (!validator.Validate(data)) return json_fail(simdjson::TAPE_ERROR, at);
         } else {
           // A scalar's token is its whole text (plus trailing whitespace).
           out.data = TrimRight(value.raw_json_token());

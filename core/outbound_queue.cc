@@ -5,6 +5,7 @@
 #include <bit>
 #include <cassert>
 #include <cstring>
+#include <iterator>
 #include <new>
 #include <utility>
 
@@ -81,42 +82,48 @@ void FramePool::Trim() {
   }
 }
 
-OutboundQueue::OutboundQueue(OutboundQueue&& other) noexcept
-    : ring_(std::exchange(other.ring_, nullptr)),
-      capacity_(std::exchange(other.capacity_, 0)),
-      head_(std::exchange(other.head_, 0)),
-      tail_(std::exchange(other.tail_, 0)),
-      bytes_(std::exchange(other.bytes_, 0)),
-      limit_(other.limit_),
-      flags_(other.flags_) {}
+// Takes other's frames and ring; leaves other empty with its inline ring.
+void OutboundQueue::AdoptFrom(OutboundQueue& other) {
+  if (other.ring_ == other.inline_) {
+    std::copy(std::begin(other.inline_), std::end(other.inline_), std::begin(inline_));
+    ring_ = inline_;
+  } else {
+    ring_ = other.ring_;
+  }
+  capacity_ = other.capacity_;
+  head_ = other.head_;
+  tail_ = other.tail_;
+  bytes_ = other.bytes_;
+  limit_ = other.limit_;
+  flags_ = other.flags_;
+  other.ring_ = other.inline_;
+  other.capacity_ = kInlineCapacity;
+  other.head_ = other.tail_ = other.bytes_ = 0;
+}
+
+OutboundQueue::OutboundQueue(OutboundQueue&& other) noexcept { AdoptFrom(other); }
 
 OutboundQueue& OutboundQueue::operator=(OutboundQueue&& other) noexcept {
   if (this != &other) {
     Clear();
-    delete[] ring_;
-    ring_ = std::exchange(other.ring_, nullptr);
-    capacity_ = std::exchange(other.capacity_, 0);
-    head_ = std::exchange(other.head_, 0);
-    tail_ = std::exchange(other.tail_, 0);
-    bytes_ = std::exchange(other.bytes_, 0);
-    limit_ = other.limit_;
-    flags_ = other.flags_;
+    if (ring_ != inline_) delete[] ring_;
+    AdoptFrom(other);
   }
   return *this;
 }
 
 OutboundQueue::~OutboundQueue() {
   Clear();
-  delete[] ring_;
+  if (ring_ != inline_) delete[] ring_;
 }
 
 void OutboundQueue::PushGrow(SharedFrame* frame) {
   if (tail_ - head_ == capacity_) {
-    const uint32_t new_capacity = capacity_ == 0 ? kInitialCapacity : capacity_ * 2;
+    const uint32_t new_capacity = capacity_ * 2;
     auto** ring = new SharedFrame*[new_capacity];
     const uint32_t n = tail_ - head_;
     for (uint32_t i = 0; i < n; ++i) ring[i] = ring_[(head_ + i) & (capacity_ - 1)];
-    delete[] ring_;
+    if (ring_ != inline_) delete[] ring_;
     ring_ = ring;
     capacity_ = new_capacity;
     head_ = 0;

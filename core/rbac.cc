@@ -285,47 +285,56 @@ const Rbac::ChannelMasks& Rbac::ResolveSlow(std::string_view channel,
   }
   if (memo_count_ >= kMaxMemoChannels) Rebuild();  // drops the memo
   ++memo_count_;
-  return entries_[Insert(channel, hash, WalkTrie(channel))];
+  const uint32_t masks = InternMasks(WalkTrie(channel));
+  InsertSlot(channel, hash, masks);
+  return masks_[masks];
 }
 
-uint32_t Rbac::Insert(std::string_view channel, uint64_t hash,
-                      const ChannelMasks& masks) {
-  if ((entries_.size() + 1) * 2 > slots_.size()) {
-    // Grow: double the slots and re-place every entry.
+uint32_t Rbac::InternMasks(const ChannelMasks& masks) {
+  static_assert(sizeof(ChannelMasks) == kNumActions * 4 * sizeof(uint64_t),
+                "ChannelMasks must have no padding to be hashed as bytes");
+  std::string bytes(reinterpret_cast<const char*>(&masks), sizeof(masks));
+  auto [it, inserted] =
+      masks_ids_.emplace(std::move(bytes), static_cast<uint32_t>(masks_.size()));
+  if (inserted) masks_.push_back(masks);
+  return it->second;
+}
+
+void Rbac::InsertSlot(std::string_view channel, uint64_t hash,
+                      uint32_t masks) {
+  if ((channel_count_ + 1) * 2 > slots_.size()) {
+    // Grow: double the slots and re-place every channel.
     std::vector<Slot> old = std::move(slots_);
     slots_.assign(std::max<size_t>(16, old.size() * 2),
                   Slot{0, kEmptySlot, 0, 0});
     slot_mask_ = slots_.size() - 1;
     for (const Slot& s : old) {
-      if (s.entry == kEmptySlot) continue;
+      if (s.masks == kEmptySlot) continue;
       const uint64_t h =
           Hash(std::string_view(keys_.data() + s.key_offset, s.key_size),
                hash_seed_);
       size_t i = h & slot_mask_;
-      while (slots_[i].entry != kEmptySlot) i = (i + 1) & slot_mask_;
+      while (slots_[i].masks != kEmptySlot) i = (i + 1) & slot_mask_;
       slots_[i] = s;
     }
   }
-  const uint32_t entry = static_cast<uint32_t>(entries_.size());
-  entries_.push_back(masks);
   size_t i = hash & slot_mask_;
-  while (slots_[i].entry != kEmptySlot) i = (i + 1) & slot_mask_;
-  slots_[i] = Slot{static_cast<uint32_t>(hash >> 32), entry,
+  while (slots_[i].masks != kEmptySlot) i = (i + 1) & slot_mask_;
+  slots_[i] = Slot{static_cast<uint32_t>(hash >> 32), masks,
                    static_cast<uint32_t>(keys_.size()),
                    static_cast<uint32_t>(channel.size())};
   keys_.append(channel.data(), channel.size());
-  return entry;
+  ++channel_count_;
 }
 
-uint32_t Rbac::Find(std::string_view channel) const {
-  if (slots_.empty()) return kEmptySlot;
+Rbac::Slot* Rbac::FindSlot(std::string_view channel) {
   const uint64_t h = Hash(channel, hash_seed_);
   for (size_t i = h & slot_mask_;; i = (i + 1) & slot_mask_) {
-    const Slot& s = slots_[i];
-    if (s.entry == kEmptySlot) return kEmptySlot;
+    Slot& s = slots_[i];
+    if (s.masks == kEmptySlot) return nullptr;
     if (s.tag == static_cast<uint32_t>(h >> 32) &&
         std::string_view(keys_.data() + s.key_offset, s.key_size) == channel) {
-      return s.entry;
+      return &s;
     }
   }
 }
@@ -368,8 +377,13 @@ Rbac::ChannelMasks Rbac::WalkTrie(std::string_view channel) const {
 void Rbac::Rebuild() {
   slots_.assign(16, Slot{0, kEmptySlot, 0, 0});
   slot_mask_ = slots_.size() - 1;
+  channel_count_ = 0;
   keys_.clear();
-  entries_.clear();
+  masks_.clear();
+  masks_ids_.clear();
+  // While building, a slot's `masks` indexes `exact` (one per channel);
+  // at the end each is replaced by its interned index in masks_.
+  std::vector<ChannelMasks> exact;
   trie_.clear();
   trie_.emplace_back();
   trie_has_rules_ = false;
@@ -403,11 +417,15 @@ void Rbac::Rebuild() {
             trie_has_rules_ = true;
             masks = &trie_[node].masks;
           } else {
-            uint32_t entry = Find(pattern);
-            if (entry == kEmptySlot) {
-              entry = Insert(pattern, Hash(pattern, hash_seed_), {});
+            uint32_t entry;
+            if (Slot* slot = FindSlot(pattern); slot != nullptr) {
+              entry = slot->masks;
+            } else {
+              entry = static_cast<uint32_t>(exact.size());
+              exact.emplace_back();
+              InsertSlot(pattern, Hash(pattern, hash_seed_), entry);
             }
-            masks = &entries_[entry];
+            masks = &exact[entry];
           }
           Masks& m = masks->action[a];
           (e == static_cast<int>(Effect::kAllow) ? m.allow : m.deny)[word] |=
@@ -416,10 +434,10 @@ void Rbac::Rebuild() {
       }
     }
   }
-  if (trie_has_rules_) {
-    for (const Slot& slot : slots_) {
-      if (slot.entry == kEmptySlot) continue;
-      ChannelMasks& masks = entries_[slot.entry];
+  for (Slot& slot : slots_) {
+    if (slot.masks == kEmptySlot) continue;
+    ChannelMasks& masks = exact[slot.masks];
+    if (trie_has_rules_) {
       const ChannelMasks from_prefixes = WalkTrie(
           std::string_view(keys_.data() + slot.key_offset, slot.key_size));
       for (int a = 0; a < kNumActions; ++a) {
@@ -427,8 +445,9 @@ void Rbac::Rebuild() {
         OrInto(masks.action[a].deny, from_prefixes.action[a].deny);
       }
     }
+    slot.masks = InternMasks(masks);
   }
-  exact_count_ = entries_.size();
+  exact_count_ = channel_count_;
   compiled_generation_ = generation_;
 }
 

@@ -4,6 +4,7 @@
 // baselines (a partial run refused) and the renderers.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <string>
@@ -157,6 +158,26 @@ TEST(CompareTest, MismatchedFingerprintsGateOnlyDeterministicMetrics) {
   EXPECT_EQ(ExitCode(c), 1);
 }
 
+TEST(CompareTest, BusyMachineGatesOnlyDeterministicMetrics) {
+  ResultsFile busy = Load("busy.json");
+  EXPECT_NEAR(Contention(busy), 4.0, 1e-9);
+  EXPECT_NEAR(Contention(Load("base.json")), 1.0, 1e-9);
+  Comparison c = Compare(Load("base.json"), busy, RepoConfig());
+  EXPECT_TRUE(c.busy);
+  const MetricRow* thr = Row(c, "broadcast/medium", "ops_per_second");
+  EXPECT_EQ(thr->verdict, Verdict::kRegressed);
+  EXPECT_FALSE(thr->gated);
+  EXPECT_NE(thr->note.find("busy"), std::string::npos);
+  EXPECT_TRUE(Row(c, "messages/medium", "allocs_per_op")->gated);
+  EXPECT_EQ(c.regressions, 1);  // the allocation rise only
+  bool noted = false;
+  for (const std::string& note : c.notes) noted |= note.find("machine busy") != std::string::npos;
+  EXPECT_TRUE(noted);
+  GateConfig unchecked = RepoConfig();
+  unchecked.max_contention = 0;
+  EXPECT_GT(Compare(Load("base.json"), busy, unchecked).regressions, 1);
+}
+
 TEST(CompareTest, AllocationsGatedExactly) {
   Comparison c = Compare(Load("base.json"), Load("allocs_regression.json"), RepoConfig());
   EXPECT_EQ(ExitCode(c), 1);
@@ -281,6 +302,27 @@ TEST(BaselineTest, SaveBaselineWritesAtomicallyAndRefusesPartial) {
   // Comparing a run against its own baseline passes.
   EXPECT_EQ(ExitCode(Compare(*saved, *saved, config)), 0);
   std::remove(out.c_str());
+}
+
+TEST(BaselineTest, MergeRunsPoolsRepetitions) {
+  ResultsFile a = Load("base.json");
+  ResultsFile b = Load("base.json");
+  absl::StatusOr<ResultsFile> merged = MergeRuns({a, b});
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(merged->info.repetitions, 10);
+  std::vector<double> p95 = merged->RepetitionValues("broadcast/medium", "p95_us");
+  ASSERT_EQ(p95.size(), 10u);
+  EXPECT_EQ(p95[0], p95[5]);  // b's repetitions follow a's
+  const results::BenchmarkRun* median = merged->Aggregate("broadcast/medium", "median");
+  ASSERT_NE(median, nullptr);
+  std::vector<double> sorted = p95;
+  std::sort(sorted.begin(), sorted.end());
+  EXPECT_DOUBLE_EQ(*median->Number("p95_us"), (sorted[4] + sorted[5]) / 2);
+  EXPECT_TRUE(CheckBaselineCandidate(*merged, RepoConfig()).ok());
+  // Runs of another build or a partial run are not pooled.
+  EXPECT_FALSE(MergeRuns({a, Load("identical.json")}).ok());
+  EXPECT_FALSE(MergeRuns({a, Load("partial.json")}).ok());
+  EXPECT_FALSE(MergeRuns({}).ok());
 }
 
 TEST(RenderTest, TablesAndJson) {

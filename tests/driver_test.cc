@@ -75,12 +75,12 @@ std::unique_ptr<Workload> MakeStoppingAtLow() {
   return std::make_unique<CountingWorkload>(-1, 50'000);
 }
 
-struct Run {
+struct MainResult {
   int code;
   std::string out, err;
 };
 
-Run RunMain(std::vector<std::string> args, const std::vector<Dimension>& dims) {
+MainResult RunMain(std::vector<std::string> args, const std::vector<Dimension>& dims) {
   args.insert(args.begin(), "wsbench");
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
@@ -108,7 +108,7 @@ const std::vector<Dimension> kFake = {{"fake", "widgets", MakeCounting}};
 
 TEST(DriverTest, CompleteRunWritesResultsAndSummary) {
   const fs::path dir = TempDir("wsbench_driver_ok");
-  Run r = RunMain({"--levels=minimal,light", "--repetitions=3", "--min-ops=2000", "--out",
+  MainResult r = RunMain({"--levels=minimal,light", "--repetitions=3", "--min-ops=2000", "--out",
                    dir.string()},
                   kFake);
   ASSERT_EQ(r.code, 0) << r.err;
@@ -155,7 +155,7 @@ TEST(DriverTest, InterruptedRunIsPartialValidJsonAndExits130) {
   const fs::path dir = TempDir("wsbench_driver_stop");
   const std::vector<Dimension> dims = {{"fake", "widgets", MakeCounting},
                                        {"stopper", "", MakeStoppingAtLow}};
-  Run r = RunMain({"--levels=minimal,low", "--repetitions=3", "--min-ops=2000", "--out",
+  MainResult r = RunMain({"--levels=minimal,low", "--repetitions=3", "--min-ops=2000", "--out",
                    dir.string()},
                   dims);
   EXPECT_EQ(r.code, 128 + SIGINT) << r.err;
@@ -190,7 +190,7 @@ TEST(DriverTest, InterruptedRunIsPartialValidJsonAndExits130) {
 TEST(DriverTest, FailedCheckExitsOneAndMarksTheRun) {
   const fs::path dir = TempDir("wsbench_driver_fail");
   const std::vector<Dimension> dims = {{"flaky", "", MakeFailingAtLight}};
-  Run r = RunMain({"--levels=minimal,light", "--repetitions=1", "--out", dir.string()}, dims);
+  MainResult r = RunMain({"--levels=minimal,light", "--repetitions=1", "--out", dir.string()}, dims);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("FAILED flaky/light"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("checksum mismatch"), std::string::npos) << r.out;
@@ -209,7 +209,7 @@ TEST(DriverTest, BadFlagsExitTwoWithAMessage) {
                                              {"--benchmark_filter=nomatch"},
                                              {"--thresholds=/nonexistent.json"},
                                              {"--benchmark_not_a_flag=1"}}) {
-    Run r = RunMain(args, kFake);
+    MainResult r = RunMain(args, kFake);
     EXPECT_EQ(r.code, 2) << args[0];
     EXPECT_NE(r.err.find("wsbench: "), std::string::npos) << args[0];
     EXPECT_TRUE(r.out.empty()) << args[0] << ": " << r.out;
@@ -217,28 +217,28 @@ TEST(DriverTest, BadFlagsExitTwoWithAMessage) {
 }
 
 TEST(DriverTest, ListHelpAndFilter) {
-  Run list = RunMain({"--list", "--quick"}, kFake);
+  MainResult list = RunMain({"--list", "--quick"}, kFake);
   EXPECT_EQ(list.code, 0);
   EXPECT_EQ(list.out, "fake/minimal\nfake/light\nfake/low\nfake/medium\n");
-  Run filtered = RunMain({"--list", "--benchmark_filter=-/l"}, kFake);
+  MainResult filtered = RunMain({"--list", "--benchmark_filter=-/l"}, kFake);
   EXPECT_EQ(filtered.code, 0);
   EXPECT_EQ(filtered.out.find("fake/light"), std::string::npos);
   EXPECT_NE(filtered.out.find("fake/minimal"), std::string::npos);
   EXPECT_NE(filtered.out.find("fake/maximum"), std::string::npos);
-  Run help = RunMain({"--help"}, kFake);
+  MainResult help = RunMain({"--help"}, kFake);
   EXPECT_EQ(help.code, 0);
   EXPECT_NE(help.out.find("--max-load"), std::string::npos);
 }
 
 TEST(DriverTest, ProfileModeRunsPassesBackToBack) {
-  Run r = RunMain({"--levels=light", "--profile-time=0.2"}, kFake);
+  MainResult r = RunMain({"--levels=light", "--profile-time=0.2"}, kFake);
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("profile fake/light:"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find(" 0 passes"), std::string::npos) << r.out;
 }
 
 TEST(DriverTest, NoDimensionsStillRuns) {
-  Run r = RunMain({"--quick"}, {});
+  MainResult r = RunMain({"--quick"}, {});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("no dimensions registered"), std::string::npos);
 }

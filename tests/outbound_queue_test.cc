@@ -173,19 +173,32 @@ TEST(OutboundQueueTest, SharedFrameFreedAfterLastQueue) {
   EXPECT_EQ(pool.frames_in_use(), 0u);
 }
 
-TEST(OutboundQueueTest, MoveTransfersFrames) {
+TEST(OutboundQueueTest, MoveTransfersFramesInlineAndOnTheHeap) {
   FramePool pool;
-  OutboundQueue a;
-  SharedFrame* f = MakeFrame(pool, "abc");
-  ASSERT_TRUE(Push(a, f));
-  Unref(f);
-  OutboundQueue b(std::move(a));
-  EXPECT_TRUE(a.empty());
-  std::string out;
-  b.DrainTo(out);
-  EXPECT_EQ(out, "abc");
-  EXPECT_EQ(pool.frames_in_use(), 0u);
-  EXPECT_GT(b.MemoryUsage(), 0u);
+  for (int frames : {1, 4, 5, 40}) {  // Inline ring (<= 4) and heap ring.
+    OutboundQueue a;
+    std::string expected;
+    for (int i = 0; i < frames; ++i) {
+      SharedFrame* f = MakeFrame(pool, "f" + std::to_string(i));
+      ASSERT_TRUE(Push(a, f));
+      Unref(f);
+      expected += "f" + std::to_string(i);
+    }
+    EXPECT_EQ(a.MemoryUsage() > 0, frames > 4) << frames;
+    OutboundQueue b(std::move(a));
+    EXPECT_TRUE(a.empty());
+    OutboundQueue c;
+    c = std::move(b);
+    EXPECT_TRUE(b.empty());
+    std::vector<OutboundQueue> many;
+    many.push_back(std::move(c));
+    many.resize(100);  // Relocation moves the queue again.
+    std::string out;
+    many[0].DrainTo(out);
+    EXPECT_EQ(out, expected) << frames;
+    EXPECT_EQ(pool.frames_in_use(), 0u);
+  }
+  EXPECT_EQ(sizeof(OutboundQueue), 64u);
 }
 
 }  // namespace

@@ -5,7 +5,7 @@
 // Layout (struct of arrays indexed by slot, see ConnectionId):
 //   slots_        {generation, user (std::string, inline up to 15 bytes),
 //                  roles (RoleSet, 16 bytes)}        cold, used on open/close
-//   queues_       OutboundQueue, 32 bytes             hot for fan-out
+//   queues_       OutboundQueue, one 64-byte line     hot for fan-out
 //   subscriptions SubscriptionTable's per-connection channel list
 // plus a LIFO free list of closed slots. Open pops a free slot (or appends
 // one), Close releases the queue, removes the subscriptions, bumps the

@@ -8,10 +8,12 @@
 // releases it the frame returns to its pool's free list for its size class,
 // so steady-state publishing allocates nothing.
 //
-// Queue layout (32 bytes): a power-of-two ring of SharedFrame* (allocated on
-// the first push, doubled when full), head/tail counters, the queued byte
-// count and the byte limit. Push is O(1) (amortized for growth); draining is
-// O(frames). The byte limit is enforced by the producer (Broadcaster) through
+// Queue layout (one 64-byte cache line): head/tail counters, the queued byte
+// count, the byte limit, and a power-of-two ring of SharedFrame* that starts
+// as 4 slots inside the queue itself (so a fan-out delivery touches one cache
+// line per subscriber) and moves to the heap, doubling, when more frames are
+// queued; a heap ring is kept for reuse. Push is O(1) (amortized for growth);
+// draining is O(frames). The byte limit is enforced by the producer (Broadcaster) through
 // TryPush: a push that would exceed it is refused and the producer applies its
 // overflow policy. RequestClose() marks the queue for close: it then refuses
 // every push (its limit reads 0).
@@ -99,10 +101,10 @@ inline void Unref(SharedFrame* frame) {
   if (--frame->refs == 0) frame->pool->Recycle(frame);
 }
 
-class OutboundQueue {
+class alignas(64) OutboundQueue {
  public:
   static constexpr uint32_t kDefaultByteLimit = 1u << 20;
-  static constexpr uint32_t kInitialCapacity = 8;
+  static constexpr uint32_t kInlineCapacity = 4;
 
   explicit OutboundQueue(uint32_t byte_limit = kDefaultByteLimit)
       : limit_(byte_limit) {}
@@ -115,13 +117,15 @@ class OutboundQueue {
   // Producer fast path: appends `frame` if it fits under the byte limit and
   // the ring has room. Does NOT touch frame->refs (the producer adds refs for
   // all accepted pushes at once). Returns false when it did not push.
-  bool TryPush(SharedFrame* frame) {
-    if (uint64_t{bytes_} + frame->size > limit_ || tail_ - head_ == capacity_) {
+  bool TryPush(SharedFrame* frame) { return TryPush(frame, frame->size); }
+  // The same with frame->size passed in (hoisted out of a fan-out loop).
+  bool TryPush(SharedFrame* frame, uint32_t size) {
+    if (uint64_t{bytes_} + size > limit_ || tail_ - head_ == capacity_) {
       return false;
     }
     ring_[tail_ & (capacity_ - 1)] = frame;
     ++tail_;
-    bytes_ += frame->size;
+    bytes_ += size;
     return true;
   }
   // True when a refused TryPush was refused for the byte limit (or because
@@ -173,20 +177,26 @@ class OutboundQueue {
     if (!close_requested()) limit_ = limit;
   }
   uint32_t capacity() const { return capacity_; }
-  // Heap bytes held by the ring.
-  size_t MemoryUsage() const { return size_t{capacity_} * sizeof(SharedFrame*); }
+  // Heap bytes held by the ring (0 while it is the inline one).
+  size_t MemoryUsage() const {
+    return ring_ == inline_ ? 0 : size_t{capacity_} * sizeof(SharedFrame*);
+  }
 
  private:
   static constexpr uint32_t kCloseRequested = 1;
 
-  SharedFrame** ring_ = nullptr;
-  uint32_t capacity_ = 0;  // Power of two, or 0 before the first push.
-  uint32_t head_ = 0;      // Free-running; index = head_ & (capacity_ - 1).
+  void AdoptFrom(OutboundQueue& other);
+
+  SharedFrame** ring_ = inline_;  // inline_ or a heap array.
+  uint32_t capacity_ = kInlineCapacity;  // Power of two.
+  uint32_t head_ = 0;  // Free-running; index = head_ & (capacity_ - 1).
   uint32_t tail_ = 0;
   uint32_t bytes_ = 0;
   uint32_t limit_;
   uint32_t flags_ = 0;
+  SharedFrame* inline_[kInlineCapacity];
 };
+static_assert(sizeof(OutboundQueue) == 64, "one cache line per queue");
 
 }  // namespace wsbench
 

@@ -160,6 +160,9 @@ class Rbac {
   uint64_t generation() const { return generation_; }
   size_t rule_count() const;
   size_t memo_size() const { return memo_count_; }
+  // Channels in the compiled table (exact + memo) and distinct mask sets.
+  size_t channel_count() const { return channel_count_; }
+  size_t distinct_masks() const { return masks_.size(); }
 
  private:
   struct Masks {
@@ -177,35 +180,65 @@ class Rbac {
   struct TrieNode;
 
   // Open-addressing slot of the channel table: the hash's upper 32 bits as a
-  // tag, the entry index, and the name's place in keys_.
+  // tag, the index of the channel's masks in masks_, and the name's place in
+  // keys_.
   struct Slot {
     uint32_t tag;
-    uint32_t entry;  // kEmptySlot when free
+    uint32_t masks;  // kEmptySlot when free
     uint32_t key_offset;
     uint32_t key_size;
   };
   static constexpr uint32_t kEmptySlot = 0xffffffff;
 
+  static uint64_t Load64(const char* p) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+  }
+  static uint32_t Load32(const char* p) {
+    uint32_t w;
+    std::memcpy(&w, p, 4);
+    return w;
+  }
+  static uint64_t Mix(uint64_t h, uint64_t w) {
+    h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+    return h ^ (h >> 31);
+  }
+  // Eight bytes at a time with multiply-xorshift mixing (splitmix64's
+  // constants), the tail read as one overlapping word; seeded per Rbac so
+  // clients cannot aim collisions at the table.
   static uint64_t Hash(std::string_view s, uint64_t seed) {
-    // Eight bytes at a time, multiply-xorshift mixing (splitmix64's
-    // constants); seeded per Rbac so clients cannot aim collisions at it.
-    uint64_t h = seed ^ (s.size() * 0x9e3779b97f4a7c15ULL);
     const char* p = s.data();
-    size_t n = s.size();
-    for (; n >= 8; p += 8, n -= 8) {
-      uint64_t w;
-      std::memcpy(&w, p, 8);
-      h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-      h ^= h >> 31;
-    }
-    if (n > 0) {
-      uint64_t w = 0;
-      std::memcpy(&w, p, n);
-      h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
-      h ^= h >> 31;
+    const size_t n = s.size();
+    uint64_t h = seed ^ (n * 0x9e3779b97f4a7c15ULL);
+    if (n >= 8) {
+      size_t i = 0;
+      for (; i + 8 < n; i += 8) h = Mix(h, Load64(p + i));
+      h = Mix(h, Load64(p + n - 8));
+    } else if (n >= 4) {
+      h = Mix(h, (uint64_t{Load32(p)} << 32) | Load32(p + n - 4));
+    } else if (n > 0) {
+      h = Mix(h, (uint64_t{static_cast<unsigned char>(p[0])} << 16) |
+                     (uint64_t{static_cast<unsigned char>(p[n / 2])} << 8) |
+                     static_cast<unsigned char>(p[n - 1]));
     }
     h *= 0x94d049bb133111ebULL;
     return h ^ (h >> 29);
+  }
+  static bool SameBytes(const char* a, const char* b, size_t n) {
+    if (n >= 8) {
+      for (size_t i = 0; i + 8 < n; i += 8) {
+        if (Load64(a + i) != Load64(b + i)) return false;
+      }
+      return Load64(a + n - 8) == Load64(b + n - 8);
+    }
+    if (n >= 4) {
+      return Load32(a) == Load32(b) && Load32(a + n - 4) == Load32(b + n - 4);
+    }
+    for (size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) return false;
+    }
+    return true;
   }
 
   const ChannelMasks& Lookup(std::string_view channel) {
@@ -213,20 +246,21 @@ class Rbac {
     const uint32_t tag = static_cast<uint32_t>(h >> 32);
     for (size_t i = h & slot_mask_;; i = (i + 1) & slot_mask_) {
       const Slot& s = slots_[i];
-      if (s.entry == kEmptySlot) return ResolveSlow(channel, h);
+      if (s.masks == kEmptySlot) return ResolveSlow(channel, h);
       if (s.tag == tag && s.key_size == channel.size() &&
-          std::memcmp(keys_.data() + s.key_offset, channel.data(),
-                      channel.size()) == 0) {
-        return entries_[s.entry];
+          SameBytes(keys_.data() + s.key_offset, channel.data(),
+                    channel.size())) {
+        return masks_[s.masks];
       }
     }
   }
   const ChannelMasks& ResolveSlow(std::string_view channel, uint64_t hash);
-  // Adds `channel` (not present) with `masks`; returns its entry index.
-  uint32_t Insert(std::string_view channel, uint64_t hash,
-                  const ChannelMasks& masks);
-  // The entry index of `channel`, or kEmptySlot.
-  uint32_t Find(std::string_view channel) const;
+  // Adds `channel` (not present) pointing at masks_[masks].
+  void InsertSlot(std::string_view channel, uint64_t hash, uint32_t masks);
+  // The slot of `channel`, or nullptr.
+  Slot* FindSlot(std::string_view channel);
+  // The index of `masks` in masks_ (added when new).
+  uint32_t InternMasks(const ChannelMasks& masks);
   void Rebuild();
   ChannelMasks WalkTrie(std::string_view channel) const;
 
@@ -237,12 +271,16 @@ class Rbac {
 
   // Compiled state (valid when compiled_generation_ == generation_).
   uint64_t compiled_generation_ = 0;
-  // Channel table (exact channels first, then memoized trie results):
-  // slots_ (power of two, at most half full, linear probing) -> entries_.
+  // Channel table (exact channels, then memoized trie results): slots_
+  // (power of two, at most half full, linear probing) -> masks_, which holds
+  // each distinct ChannelMasks once (channels under the same rules share
+  // one, so the masks stay in L1 however many channels there are).
   std::vector<Slot> slots_;
   size_t slot_mask_ = 0;
-  std::string keys_;                   // channel names, back to back
-  std::vector<ChannelMasks> entries_;  // per channel, per action masks
+  size_t channel_count_ = 0;
+  std::string keys_;                 // channel names, back to back
+  std::vector<ChannelMasks> masks_;  // distinct per-action masks
+  absl::flat_hash_map<std::string, uint32_t> masks_ids_;  // bytes -> index
   uint64_t hash_seed_;
   size_t exact_count_ = 0;
   size_t memo_count_ = 0;

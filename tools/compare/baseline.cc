@@ -1,6 +1,9 @@
 #include "baseline.h"
 
+#include <algorithm>
+#include <cmath>
 #include <map>
+#include <set>
 
 #include "fmt/format.h"
 #include "wsbench/status_macros.h"
@@ -97,6 +100,105 @@ absl::StatusOr<ResultsFile> MergeInstructions(ResultsFile results,
     }
   }
   return results;
+}
+
+absl::StatusOr<ResultsFile> MergeRuns(const std::vector<ResultsFile>& runs) {
+  if (runs.empty()) return absl::InvalidArgumentError("merge-runs: no runs given");
+  const ResultsFile& first = runs.front();
+  for (const ResultsFile& run : runs) {
+    if (!run.info.complete) {
+      return absl::FailedPreconditionError(
+          fmt::format("{}: the run is partial; not merged", run.path));
+    }
+    const auto& a = first.info.fingerprint;
+    const auto& b = run.info.fingerprint;
+    if (!results::FingerprintMismatches(a, b).empty() ||
+        a.git_revision != b.git_revision) {
+      return absl::FailedPreconditionError(fmt::format(
+          "{} and {} are not runs of the same build on the same machine",
+          first.path, run.path));
+    }
+  }
+  ResultsFile merged;
+  merged.path = first.path;
+  merged.info = first.info;
+  merged.context_fields = first.context_fields;
+  merged.degradation = first.degradation;
+  merged.info.repetitions = 0;
+  merged.info.wall_seconds = 0;
+  std::map<std::string, int64_t> next_index;
+  std::vector<std::string> order;
+  for (const ResultsFile& run : runs) {
+    merged.info.repetitions += run.info.repetitions;
+    merged.info.wall_seconds += run.info.wall_seconds;
+    merged.info.peak_rss_bytes = std::max(merged.info.peak_rss_bytes, run.info.peak_rss_bytes);
+    for (const BenchmarkRun& r : run.runs) {
+      if (r.run_type != RunType::kIteration) continue;
+      if (!next_index.count(r.run_name)) order.push_back(r.run_name);
+      BenchmarkRun copy = r;
+      copy.repetition_index = next_index[r.run_name]++;
+      merged.runs.push_back(std::move(copy));
+    }
+  }
+  // Group iterations by benchmark (first-seen order), then add aggregates.
+  std::vector<BenchmarkRun> grouped;
+  for (const std::string& name : order) {
+    std::vector<const BenchmarkRun*> reps;
+    for (const BenchmarkRun& r : merged.runs) {
+      if (r.run_name == name) {
+        grouped.push_back(r);
+        reps.push_back(&r);
+      }
+    }
+    for (BenchmarkRun& g : grouped) {
+      if (g.run_name == name) g.numbers["repetitions"] = static_cast<double>(reps.size());
+    }
+    std::set<std::string> keys;
+    for (const BenchmarkRun* r : reps) {
+      for (const auto& [k, v] : r->numbers) keys.insert(k);
+    }
+    for (const char* agg : {"mean", "median", "stddev", "cv", "min", "max"}) {
+      BenchmarkRun a;
+      a.name = name + "_" + agg;
+      a.run_name = name;
+      a.run_type = RunType::kAggregate;
+      a.aggregate_name = agg;
+      a.dimension = reps.front()->dimension;
+      a.level = reps.front()->level;
+      for (const std::string& k : keys) {
+        std::vector<double> v;
+        for (const BenchmarkRun* r : reps) {
+          if (auto x = r->Number(k)) v.push_back(*x);
+        }
+        if (v.empty()) continue;
+        double mean = 0;
+        for (double x : v) mean += x;
+        mean /= static_cast<double>(v.size());
+        double var = 0;
+        for (double x : v) var += (x - mean) * (x - mean);
+        double sd = v.size() > 1 ? std::sqrt(var / static_cast<double>(v.size() - 1)) : 0;
+        std::sort(v.begin(), v.end());
+        double value = 0;
+        std::string_view which = agg;
+        if (which == "mean") value = mean;
+        if (which == "median") {
+          size_t n = v.size();
+          value = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+        }
+        if (which == "stddev") value = sd;
+        if (which == "cv") value = mean != 0 ? sd / mean : 0;
+        if (which == "min") value = v.front();
+        if (which == "max") value = v.back();
+        a.numbers[k] = value;
+      }
+      a.numbers["repetitions"] = static_cast<double>(reps.size());
+      grouped.push_back(std::move(a));
+    }
+  }
+  merged.runs = std::move(grouped);
+  merged.info.command_line =
+      fmt::format("{} (pooled from {} runs)", first.info.command_line, runs.size());
+  return merged;
 }
 
 absl::Status SaveBaseline(const std::string& results_path,

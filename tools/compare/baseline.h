@@ -17,6 +17,7 @@
 #define WSBENCH_TOOLS_COMPARE_BASELINE_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -41,6 +42,19 @@ absl::Status CheckBaselineCandidate(const results::ResultsFile& run,
 // `instructions` is not an instructions file.
 absl::StatusOr<results::ResultsFile> MergeInstructions(
     results::ResultsFile results, const results::ResultsFile& instructions);
+
+// Pools several runs of the same build (e.g. `wsbench --quick` run three
+// times as separate processes) into one results file: every kIteration
+// entry, renumbered (repetition_index 0..N-1 per benchmark), aggregates
+// recomputed from the pooled repetitions (mean, median, stddev, cv, min,
+// max), repetitions summed; context and degradation from the first run.
+// Separate processes capture the between-process variance (memory layout,
+// co-tenants) that repetitions inside one process do not, so the gate's
+// intervals are honest. FailedPrecondition when a run is partial or the
+// runs' fingerprints (including git revision) differ; InvalidArgument for
+// no runs.
+absl::StatusOr<results::ResultsFile> MergeRuns(
+    const std::vector<results::ResultsFile>& runs);
 
 // Reads `results_path` (and `instructions_path` unless empty), checks it
 // with CheckBaselineCandidate, merges, and writes `out_path` atomically.

@@ -136,6 +136,17 @@ void AddFingerprintNote(Comparison& c) {
 
 }  // namespace
 
+double Contention(const ResultsFile& file) {
+  std::vector<double> ratios;
+  for (const BenchmarkRun& run : file.runs) {
+    if (run.run_type != results::RunType::kIteration || run.failed()) continue;
+    auto real = run.Number("real_time");
+    auto cpu = run.Number("cpu_time");
+    if (real && cpu && *real > 0 && *cpu > 0) ratios.push_back(*real / *cpu);
+  }
+  return Median(ratios);
+}
+
 std::string_view VerdictName(Verdict v) {
   switch (v) {
     case Verdict::kImproved: return "improved";
@@ -156,7 +167,12 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
   c.next_revision = next.info.fingerprint.git_revision;
   c.fingerprint_mismatches = results::FingerprintMismatches(
       base.info.fingerprint, next.info.fingerprint);
-  const bool time_gated = c.fingerprint_mismatches.empty();
+  c.base_contention = Contention(base);
+  c.next_contention = Contention(next);
+  c.busy = config.max_contention > 0 &&
+           (c.base_contention > config.max_contention ||
+            c.next_contention > config.max_contention);
+  const bool time_gated = c.fingerprint_mismatches.empty() && !c.busy;
   std::set<std::string> base_names, next_names;
   for (const auto& n : base.BenchmarkNames()) base_names.insert(n);
   for (const auto& n : next.BenchmarkNames()) next_names.insert(n);
@@ -220,9 +236,12 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
         }
       }
       // Why this row does not count, if it does not.
-      if (!time_gated) {
+      if (!c.fingerprint_mismatches.empty()) {
         row.gated = false;
         row.note = "time not gated: fingerprints differ";
+      } else if (c.busy) {
+        row.gated = false;
+        row.note = "time not gated: machine busy";
       } else if (row.base_n < config.min_repetitions ||
                  row.next_n < config.min_repetitions) {
         row.gated = false;
@@ -246,6 +265,13 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
     }
   }
   AddFingerprintNote(c);
+  if (c.busy) {
+    c.notes.push_back(fmt::format(
+        "machine busy: wall time was {:.2f}x CPU time in the base run and "
+        "{:.2f}x in the new run (limit {}): time metrics shown, not gated; "
+        "allocs/op and instructions/op still gated",
+        c.base_contention, c.next_contention, config.max_contention));
+  }
   if (!config.time_levels.empty()) {
     std::string levels;
     for (const auto& l : config.time_levels) levels += levels.empty() ? l : ", " + l;
@@ -286,7 +312,19 @@ Comparison CompareAb(
                        return f != "cpu_model" && f != "cores";
                      }),
       c.fingerprint_mismatches.end());
-  const bool time_gated = c.fingerprint_mismatches.empty();
+  std::vector<double> a_contention, b_contention;
+  for (const auto& [a, b] : pairs) {
+    a_contention.push_back(Contention(*a));
+    b_contention.push_back(Contention(*b));
+  }
+  c.base_contention = Median(a_contention);
+  c.next_contention = Median(b_contention);
+  // Interleaving cancels slow drifts in load, so A/B tolerates a busier
+  // machine than a stored baseline does; a starved run is still refused.
+  c.busy = config.max_contention > 0 &&
+           (c.base_contention > 2 * config.max_contention ||
+            c.next_contention > 2 * config.max_contention);
+  const bool time_gated = c.fingerprint_mismatches.empty() && !c.busy;
   std::set<std::string> b_names;
   for (const auto& n : b0.BenchmarkNames()) b_names.insert(n);
   std::set<std::string> a_names;
@@ -360,7 +398,8 @@ Comparison CompareAb(
       }
       if (!time_gated) {
         row.gated = false;
-        row.note = "time not gated: A and B ran on different machines";
+        row.note = c.busy ? "time not gated: machine busy"
+                          : "time not gated: A and B ran on different machines";
       } else if (!config.time_levels.empty() &&
                  std::find(config.time_levels.begin(), config.time_levels.end(),
                            level) == config.time_levels.end()) {
@@ -373,6 +412,12 @@ Comparison CompareAb(
     }
   }
   AddFingerprintNote(c);
+  if (c.busy) {
+    c.notes.push_back(fmt::format(
+        "machine busy: wall time was {:.2f}x (A) and {:.2f}x (B) CPU time "
+        "(limit {}): time metrics shown, not gated",
+        c.base_contention, c.next_contention, 2 * config.max_contention));
+  }
   c.notes.push_back(fmt::format(
       "A/B: {} interleaved pairs; change = geometric mean of per-pair ratios "
       "of medians, p = exact Wilcoxon signed-rank on log ratios",

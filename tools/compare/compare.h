@@ -68,12 +68,20 @@ struct Comparison {
   std::string base_revision;
   std::string next_revision;
   std::vector<std::string> fingerprint_mismatches;  // non-empty: time not gated
+  double base_contention = 0;  // Contention() of each side (NaN if unknown)
+  double next_contention = 0;
+  bool busy = false;           // a side exceeded max_contention: time not gated
   std::vector<MetricRow> rows;
   std::vector<std::string> notes;  // one line each, printed under the table
   int regressions = 0;             // gated regressed rows (+ missing if fatal)
   int improvements = 0;
   int compared_benchmarks = 0;
 };
+
+// The median over `file`'s repetitions of real_time / cpu_time: about 1 when
+// the benchmark had a CPU to itself, larger when it waited for one. NaN when
+// the file has no such figures.
+double Contention(const results::ResultsFile& file);
 
 // Compares `next` against `base` under `config`.
 Comparison Compare(const results::ResultsFile& base,

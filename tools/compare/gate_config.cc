@@ -156,6 +156,7 @@ GateConfig DefaultGateConfig() {
   GateConfig c;
   c.time_levels = {"low", "medium"};
   c.min_pass_ms = 1.0;
+  c.max_contention = 1.3;
   auto time = [](std::string key, std::string label, std::string unit,
                  bool higher, double threshold) {
     MetricSpec m;
@@ -252,6 +253,14 @@ absl::StatusOr<GateConfig> ParseGateConfig(std::string_view json,
                                               c.time_levels.push_back(level);
                                               return absl::OkStatus();
                                             });
+                          }
+                          if (k == "max_contention") {
+                            WSBENCH_ASSIGN_OR_RETURN(c.max_contention,
+                                                     Number(tv, source, tp));
+                            if (c.max_contention < 0) {
+                              return Bad(source, tp, "must be >= 0");
+                            }
+                            return absl::OkStatus();
                           }
                           if (k == "min_pass_ms") {
                             WSBENCH_ASSIGN_OR_RETURN(c.min_pass_ms,

@@ -6,7 +6,8 @@
 //   {"alpha": 0.05, "confidence": 0.95, "bootstrap_iterations": 10000,
 //    "bootstrap_seed": 20261122, "min_repetitions": 3,
 //    "baseline_min_repetitions": 5, "fail_on_missing": false,
-//    "time_gate": {"levels": ["low", "medium"], "min_pass_ms": 1.0},
+//    "time_gate": {"levels": ["low", "medium"], "min_pass_ms": 1.0,
+//                  "max_contention": 1.3},
 //    "metrics": [{"key": "p95_us", "label": "P95", "better": "lower",
 //                 "kind": "time", "threshold_pct": 20}, ...]}
 //
@@ -64,6 +65,12 @@ struct GateConfig {
   // least this long; shorter passes are dominated by timer and scheduler
   // noise on a shared machine.
   double min_pass_ms = 0;
+  // ... and only when neither run was starved of CPU: the median over a
+  // run's repetitions of real_time / cpu_time (1.0 on an idle machine; 3-8
+  // measured here with the load average at 13 on 2 cores) must not exceed
+  // this. A busy machine moves even CPU time by 2x, so such a run's time
+  // metrics are shown, not gated. 0 = no check.
+  double max_contention = 0;
   std::vector<MetricSpec> metrics;
 };
 

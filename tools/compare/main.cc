@@ -4,6 +4,7 @@
 //   wsbench-compare ab [options] A1.json B1.json [A2.json B2.json ...]
 //   wsbench-compare save-baseline RESULTS.json OUT.json [--instructions I.json]
 //   wsbench-compare merge RESULTS.json INSTRUCTIONS.json OUT.json
+//   wsbench-compare merge-runs OUT.json RUN1.json RUN2.json ...
 //
 // Options: --config FILE (default: tools/compare/gate.json of the source
 // tree), --markdown FILE ('-' = stdout instead of the terminal table),
@@ -43,6 +44,7 @@ constexpr char kUsage[] =
     "  wsbench-compare save-baseline RESULTS.json OUT.json [--instructions FILE]\n"
     "                  [--config FILE]\n"
     "  wsbench-compare merge RESULTS.json INSTRUCTIONS.json OUT.json\n"
+    "  wsbench-compare merge-runs OUT.json RUN1.json RUN2.json ...\n"
     "exit: 0 nothing regressed, 1 regression, 2 bad input\n";
 
 int Usage(const std::string& why) {
@@ -238,6 +240,31 @@ int MergeMain(int argc, char** argv) {
   return 0;
 }
 
+int MergeRunsMain(int argc, char** argv) {
+  Options o;
+  std::string error;
+  if (!ParseOptions(argc, argv, 2, o, error)) return Usage(error);
+  if (o.positional.size() < 2) {
+    return Usage("merge-runs expects OUT.json RUN1.json [RUN2.json ...]");
+  }
+  std::vector<ResultsFile> runs(o.positional.size() - 1);
+  for (size_t i = 1; i < o.positional.size(); ++i) {
+    if (!Load(o.positional[i], "", runs[i - 1])) return 2;
+  }
+  auto merged = wsbench::compare::MergeRuns(runs);
+  if (!merged.ok()) {
+    std::cerr << "wsbench-compare: " << merged.status().message() << "\n";
+    return 2;
+  }
+  auto status = wsbench::results::WriteFileAtomically(
+      o.positional[0], wsbench::results::WriteResultsJson(*merged));
+  if (!status.ok()) {
+    std::cerr << "wsbench-compare: " << status.message() << "\n";
+    return 2;
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -246,5 +273,6 @@ int main(int argc, char** argv) {
   if (command == "ab") return AbMain(argc, argv);
   if (command == "save-baseline") return SaveBaselineMain(argc, argv);
   if (command == "merge") return MergeMain(argc, argv);
+  if (command == "merge-runs") return MergeRunsMain(argc, argv);
   return CompareMain(argc, argv);
 }

@@ -149,7 +149,11 @@ std::string RenderJson(const Comparison& c) {
   }
   out += "],\n";
   out += fmt::format("  \"time_gated\": {},\n",
-                     c.fingerprint_mismatches.empty() ? "true" : "false");
+                     c.fingerprint_mismatches.empty() && !c.busy ? "true" : "false");
+  out += fmt::format("  \"busy\": {},\n  \"base_contention\": {},\n"
+                     "  \"new_contention\": {},\n",
+                     c.busy ? "true" : "false", JsonNumber(c.base_contention),
+                     JsonNumber(c.next_contention));
   out += fmt::format("  \"compared_benchmarks\": {},\n", c.compared_benchmarks);
   out += fmt::format("  \"regressions\": {},\n  \"improvements\": {},\n",
                      c.regressions, c.improvements);

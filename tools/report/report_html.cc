@@ -33,7 +33,7 @@ h3 { font-size: 15px; margin: 0 0 2px; }
 .verdict .big { font-size: 20px; font-weight: bold; margin-right: 10px; }
 .verdict ul { margin: 4px 0 0; padding-left: 20px; color: var(--muted); }
 .grid { display: flex; flex-wrap: wrap; gap: 14px; }
-.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; width: fit-content; }
+.card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; width: 664px; }
 .card .charts { display: flex; gap: 4px; }
 .card .meta { color: var(--muted); font-size: 12px; margin-bottom: 4px; }
 .legend-row { color: var(--muted); font-size: 12px; margin: 6px 0; }
@@ -46,7 +46,7 @@ svg text { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; fill: var(-
 .note { font-size: 12px; }
 .plot { fill: none; stroke: var(--line); }
 .grid line, line.grid { stroke: #eaeef2; }
-.line { fill: none; stroke-width: 2; }
+polyline.line { fill: none; stroke-width: 2; }
 .dashed { stroke-dasharray: 5 3; stroke-width: 1.5; }
 .s-tp { stroke: #0a6e8a; fill: #0a6e8a; }
 .s-p50 { stroke: #3b82f6; fill: #3b82f6; }

@@ -88,13 +88,16 @@ def reps(name, rng, n=5, noise=0.02, scale=None, allocs=None):
 
 
 def results(seed, names=None, revision="aaaaaaaaaaaa", n=5, noise=0.02, scales=None,
-            allocs=None, **ctx):
+            allocs=None, wall_factor=1.0, **ctx):
     rng = random.Random(seed)
     names = names or list(BENCHES)
     scales = scales or {}
     benchmarks = []
     for name in names:
         benchmarks += entries(name, reps(name, rng, n, noise, scales.get(name), allocs))
+    for b in benchmarks:
+        if b["run_type"] == "iteration":
+            b["real_time"] *= wall_factor
     return {"context": context(revision=revision, repetitions=n, **ctx),
             "benchmarks": benchmarks,
             "degradation": [{"dimension": "broadcast", "lowest_level": "minimal",
@@ -151,6 +154,11 @@ write("fingerprint.json", results(8, revision="bbbbbbbbbbbb", fingerprint=other,
                                   allocs={"messages/medium": 1.0}))
 write("allocs_regression.json", results(9, revision="bbbbbbbbbbbb",
                                         allocs={"messages/medium": 0.5}))
+# A busy machine (wall time 4x CPU time) during a 25% regression: time is
+# shown, not gated; the allocation rise is still caught.
+write("busy.json", results(12, revision="bbbbbbbbbbbb", wall_factor=4.0,
+                           scales={"broadcast/medium": {"ops_per_second": 0.75}},
+                           allocs={"messages/medium": 0.5}))
 write("partial.json", results(10, complete=False))
 write("few_reps.json", results(11, n=2))
 write("instructions_base.json", instructions())
