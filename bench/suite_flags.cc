@@ -87,7 +87,8 @@ levels x dimensions summary (throughput, P95, verdicts, degradation).
   --levels a,b          these levels (minimal light low medium high very_high
                         extreme maximum); default: all (the full 9.9M-op sweep)
   --dimensions x,y      these dimensions (default: all; --list shows them)
-  --repetitions N       repetitions per benchmark (default 3; odd is best)
+  --repetitions N       repetitions per benchmark (default 3, or 1 when a level
+                        above very_high (1M ops) is selected; odd is best)
   --seed N              corpus and operation sequence seed (default 0x5eed2026)
   --invalid-share F     share of invalid client messages, 0..1 (default 0.01)
   --out DIR             write DIR/results.json and DIR/summary.md
@@ -116,6 +117,7 @@ absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv) {
   std::vector<std::string> level_names;
   bool have_levels = false;
   int64_t max_load = -1;
+  bool repetitions_given = false;
   static const std::set<std::string> kValueFlags = {
       "--max-load", "--levels", "--dimensions", "--repetitions", "--seed", "--invalid-share",
       "--out", "--profile-time", "--thresholds", "--min-ops", "--benchmark_filter",
@@ -158,6 +160,7 @@ absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv) {
         auto v = ParseInt(name, value, 1, 1000);
         if (!v.ok()) return v.status();
         options.repetitions = static_cast<int>(*v);
+        repetitions_given = true;
       } else if (name == "--seed") {
         auto v = ParseSeed(value);
         if (!v.ok()) return v.status();
@@ -227,6 +230,11 @@ absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv) {
     }
   }
   options.levels = ordered;
+  // Big levels take whole seconds per pass: the full sweep defaults to one
+  // repetition so it stays short; smaller runs default to three.
+  if (!repetitions_given && !ordered.empty() && ordered.back().ops > kMaxOpsForDefaultRepetitions) {
+    options.repetitions = 1;
+  }
   return options;
 }
 

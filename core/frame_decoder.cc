@@ -79,7 +79,9 @@ std::string_view FrameErrorName(FrameError error) {
 }
 
 FrameDecoder::FrameDecoder(FrameDecoderOptions options)
-    : options_(options), unmask_(ActiveUnmaskKernel()) {}
+    : options_(options),
+      unmask_(ActiveUnmaskKernel()),
+      unmask_ascii_(ActiveUnmaskAsciiKernel()) {}
 
 void FrameDecoder::Reset() {
   state_ = State::kHeader;
@@ -283,7 +285,15 @@ FrameEvent FrameDecoder::Next(std::span<uint8_t>& input) {
         const size_t n = static_cast<size_t>(size);
         input = input.subspan(header_size + n);
         offset_ += header_size + n;
-        unmask_(p, n, key, 0);
+        // Text: the unmasking pass also tells whether the payload is all
+        // ASCII (then valid UTF-8); only other text goes to simdjson (8.1).
+        const bool check_utf8 = op == 1 && options_.validate_utf8;
+        bool ascii = true;
+        if (check_utf8) {
+          ascii = unmask_ascii_(p, n, key, 0);
+        } else {
+          unmask_(p, n, key, 0);
+        }
         ++frames_;
         opcode_ = message_opcode_ = static_cast<Opcode>(op);
         fin_ = true;
@@ -291,8 +301,7 @@ FrameEvent FrameDecoder::Next(std::span<uint8_t>& input) {
         masked_ = true;
         payload_size_ = size;
         message_size_ = size;
-        if (op == 1 && options_.validate_utf8 &&
-            !IsValidUtf8({reinterpret_cast<const char*>(p), n})) {
+        if (!ascii && !IsValidUtf8({reinterpret_cast<const char*>(p), n})) {
           return Fail(FrameError::kInvalidUtf8, 0);
         }
         return MessageEvent({p, n}, /*copied=*/false);
@@ -351,19 +360,25 @@ FrameEvent FrameDecoder::Next(std::span<uint8_t>& input) {
       const std::span<uint8_t> p = input.first(static_cast<size_t>(payload_size_));
       input = input.subspan(p.size());
       offset_ += p.size();
-      if (masked_) unmask_(p.data(), p.size(), mask_key_, 0);
+      const bool check_utf8 = !control && message_validate_utf8_;
+      bool ascii = true;
+      if (check_utf8) {
+        ascii = unmask_ascii_(p.data(), p.size(), mask_key_, 0);  // mask_key_ 0 if unmasked
+      } else if (masked_) {
+        unmask_(p.data(), p.size(), mask_key_, 0);
+      }
       ++frames_;
       state_ = State::kHeader;
       if (control) return CompleteControl(p, /*copied=*/false);
       const std::string_view text(reinterpret_cast<const char*>(p.data()), p.size());
       if (fin_ && opcode_ != Opcode::kContinuation) {
         // An unfragmented message: no copy (the common case).
-        if (message_validate_utf8_ && !IsValidUtf8(text)) {
-          return Fail(FrameError::kInvalidUtf8, 0);
-        }
+        if (!ascii && !IsValidUtf8(text)) return Fail(FrameError::kInvalidUtf8, 0);
         return MessageEvent(p, /*copied=*/false);
       }
-      if (message_validate_utf8_ && !utf8_.Feed(text)) {
+      // ASCII with no code point pending from the previous fragment needs no
+      // further check and leaves none pending.
+      if (check_utf8 && (!ascii || utf8_.tail_size() != 0) && !utf8_.Feed(text)) {
         return Fail(FrameError::kInvalidUtf8, 0);
       }
       message_.insert(message_.end(), p.begin(), p.end());
@@ -387,11 +402,18 @@ FrameEvent FrameDecoder::Next(std::span<uint8_t>& input) {
       dst = message_.data() + old;
     }
     if (take != 0) std::memcpy(dst, input.data(), take);  // data() may be null
-    if (masked_) unmask_(dst, take, mask_key_, static_cast<uint32_t>(payload_have_ & 3));
+    const uint32_t phase = static_cast<uint32_t>(payload_have_ & 3);
+    const bool check_utf8 = !control && message_validate_utf8_;
+    bool ascii = true;
+    if (check_utf8) {
+      ascii = unmask_ascii_(dst, take, mask_key_, phase);
+    } else if (masked_) {
+      unmask_(dst, take, mask_key_, phase);
+    }
     input = input.subspan(take);
     offset_ += take;
     payload_have_ += take;
-    if (!control && message_validate_utf8_ &&
+    if (check_utf8 && (!ascii || utf8_.tail_size() != 0) &&
         !utf8_.Feed({reinterpret_cast<const char*>(dst), take})) {
       return Fail(FrameError::kInvalidUtf8, 0);
     }

@@ -773,8 +773,10 @@ MessageError MessageParser::Parse(std::string_view message, size_t capacity, Com
           // data sits at depth 2 (inside the root object).
           const auto* data = reinterpret_cast<const uint8_t*>(out.data.data());
           internal::FastJsonValidator validator(data + out.data.size(),
-                                                options_.max_depth - 1);
-          if (!validator.Validate(data)) return json_fail(simdjson::TAPE_ERROR, at);
+                                                std::max(options_.max_depth, 2u) - 1);
+          if (options_.validate_data && !validator.Validate(data)) {
+            return json_fail(simdjson::TAPE_ERROR, at);
+          }
         } else {
           // A scalar's token is its whole text (plus trailing whitespace).
           out.data = TrimRight(value.raw_json_token());

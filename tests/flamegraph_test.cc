@@ -136,15 +136,33 @@ TEST(FoldCallgrindTest, ExpandsTheCallGraphProportionally) {
   EXPECT_EQ(TotalCount(*stacks), 120);  // equals the file's totals
 }
 
-TEST(FoldCallgrindTest, CutsRecursionAndRejectsOtherText) {
+TEST(FoldCallgrindTest, CollapsesRecursionWithoutDoubleCounting) {
+  // a -> b -> a: the edges inside the cycle repeat cost already in the self
+  // costs (a: 5 over both invocations, b: 10), so the total is 15, not 35.
   constexpr char kRecursive[] =
       "events: Ir\nfn=(1) a\n1 5\ncfn=(2) b\ncalls=1 1\n1 15\n"
       "fn=(2)\n1 10\ncfn=(1)\ncalls=1 1\n1 5\n";
   absl::StatusOr<FoldedStacks> stacks = FoldCallgrind(kRecursive);
   ASSERT_TRUE(stacks.ok()) << stacks.status();
-  // a is the root only when something is uncalled; here both are called, so
-  // the larger (a: 5 + 15) is taken and b's call back to a is a leaf.
-  EXPECT_EQ(stacks->count("a;b;a"), 1u);
+  std::map<std::string, int64_t> want = {{"a", 5}, {"a;b", 10}};
+  EXPECT_EQ(*stacks, want);
+}
+
+TEST(FoldCallgrindTest, SameNamedFramesInACycleKeepTheirCost) {
+  // glibc's two "(below main)" frames merge into one name: start -> below
+  // -> libc_start -> below -> main. main's 100 must not be halved.
+  constexpr char kBelowMain[] =
+      "events: Ir\nfn=(1) start\ncfn=(2) (below main)\ncalls=1 1\n1 100\n"
+      "fn=(2)\ncfn=(3) libc_start\ncalls=1 1\n1 100\ncfn=(4) main\ncalls=1 1\n1 100\n"
+      "fn=(3)\ncfn=(2)\ncalls=1 1\n1 100\n"
+      "fn=(4)\n1 100\n";
+  absl::StatusOr<FoldedStacks> stacks = FoldCallgrind(kBelowMain);
+  ASSERT_TRUE(stacks.ok()) << stacks.status();
+  EXPECT_EQ(TotalCount(*stacks), 100);
+  EXPECT_EQ(stacks->at("start;(below main);main"), 100);
+}
+
+TEST(FoldCallgrindTest, RejectsOtherText) {
   EXPECT_FALSE(FoldCallgrind("hello\n").ok());
   EXPECT_FALSE(FoldCallgrind("events: Ir\nfn=(1) a\n1 x\n").ok());
   EXPECT_FALSE(FoldCallgrind("events: Ir\nfn=(1) a\n").ok());  // no cost at all
@@ -253,6 +271,22 @@ TEST(FlameGraphSvgTest, DropsFramesTooNarrowToSee) {
   EXPECT_EQ(frames.size(), 3u);
   // ...but its count stays in the parent.
   EXPECT_NE(svg.find("data-name=\"main\" data-count=\"1000001\""), std::string::npos);
+}
+
+TEST(FlameGraphSvgTest, NarrowLabelsDropLeadingNamespacesFirst) {
+  // Two frames side by side, each half the width: the long qualified name
+  // does not fit whole, but its last components do.
+  std::string long_name(60, 'n');
+  FoldedStacks stacks = {{"x::" + long_name + "::(anonymous namespace)::Inner::Run", 1},
+                         {"y", 1}};
+  FlameGraphOptions options;
+  options.width = 520;
+  std::string svg = RenderFlameGraphSvg(stacks, options);
+  EXPECT_NE(svg.find(">(anonymous namespace)::Inner::Run</text>"), std::string::npos) << svg;
+  EXPECT_EQ(svg.find(">x::n"), std::string::npos);
+  options.width = 300;  // narrower: only the last components fit
+  svg = RenderFlameGraphSvg(stacks, options);
+  EXPECT_NE(svg.find(">Inner::Run</text>"), std::string::npos) << svg;
 }
 
 TEST(FlameGraphSvgTest, EmptyInputGivesANoteNotACrash) {

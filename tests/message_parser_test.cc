@@ -8,7 +8,10 @@
 #include <string_view>
 #include <vector>
 
+#include <random>
+
 #include "gtest/gtest.h"
+#include "simdjson.h"
 #include "wsbench/message.h"
 
 namespace wsbench {
@@ -328,6 +331,65 @@ TEST(MessageParserTest, ParseOrStatus) {
   const absl::Status status = parser.ParseOrStatus(R"({"type":"publish","data":1})", command);
   EXPECT_EQ(std::string(status.message()),
             "missing_field: required field is missing in field \"channel\" at byte 0");
+}
+
+TEST(MessageParserTest, DataValidationCanBeTurnedOff) {
+  ParserOptions options;
+  options.validate_data = false;
+  MessageParser lax(options);
+  MessageParser strict;
+  Command command;
+  const std::string text = R"({"type":"publish","channel":"c","data":[1 2]})";
+  EXPECT_EQ(strict.Parse(text, command), MessageError::kMalformedJson);
+  ASSERT_EQ(lax.Parse(text, command), MessageError::kOk);
+  EXPECT_EQ(command.data, "[1 2]");
+  // UTF-8 is still checked over the whole message.
+  EXPECT_EQ(lax.Parse("{\"type\":\"publish\",\"channel\":\"c\",\"data\":[\"\xff\"]}", command),
+            MessageError::kInvalidUtf8);
+}
+
+// Differential check against simdjson's validating DOM parser: random byte
+// mutations of a publish message are accepted by Parse exactly when the
+// mutated text is a valid JSON document (the schema stays intact or errors
+// are schema errors, which need valid JSON too).
+TEST(MessageParserTest, AgreesWithDomParserOnMutatedMessages) {
+  MessageParser parser;
+  simdjson::dom::parser dom;
+  Command command;
+  std::mt19937_64 rng(42);
+  const std::string base =
+      R"({"type":"publish","channel":"c","data":{"a":[1,-2.5e+3,0.5,true,false,null,"x\"y\\z\u00e9\n"],"b":{"c":{}},"d":[],"e":"plain text here"}})";
+  const std::string alphabet = "{}[]\",:\\ 0123456789-+.eEtrufalsn\x01";
+  int valid = 0, invalid = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text = base;
+    const int edits = 1 + static_cast<int>(rng() % 3);
+    for (int e = 0; e < edits; ++e) {
+      const size_t at = 40 + rng() % (text.size() - 41);  // Inside "data".
+      const char c = alphabet[rng() % alphabet.size()];
+      switch (rng() % 3) {
+        case 0: text[at] = c; break;
+        case 1: text.insert(text.begin() + static_cast<ptrdiff_t>(at), c); break;
+        default: text.erase(at, 1); break;
+      }
+    }
+    simdjson::dom::element root;
+    const simdjson::error_code dom_error = dom.parse(text).get(root);
+    if (dom_error == simdjson::NUMBER_ERROR || dom_error == simdjson::NUMBER_OUT_OF_RANGE) continue;
+    const MessageError code = parser.Parse(text, command);
+    const bool json_error = code == MessageError::kMalformedJson ||
+                            code == MessageError::kTruncated || code == MessageError::kTooDeep;
+    EXPECT_EQ(dom_error == simdjson::SUCCESS, !json_error)
+        << text << " -> " << parser.last_status() << " / " << simdjson::error_message(dom_error);
+    if (code == MessageError::kOk) {
+      // The relayed data is itself a valid JSON document.
+      simdjson::dom::parser data_dom;
+      EXPECT_EQ(data_dom.parse(std::string(command.data)).error(), simdjson::SUCCESS) << text;
+    }
+    (dom_error == simdjson::SUCCESS ? valid : invalid)++;
+  }
+  EXPECT_GT(valid, 500);
+  EXPECT_GT(invalid, 5000);
 }
 
 TEST(MessageParserTest, NamesAreDistinct) {

@@ -25,8 +25,12 @@ TEST(SuiteFlagsTest, DefaultsRunEveryLevel) {
   auto o = Parse({});
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->levels.size(), 8u);
-  EXPECT_EQ(o->repetitions % 2, 1);
+  EXPECT_EQ(o->repetitions, 1);  // the full sweep
   EXPECT_EQ(o->command_line, "wsbench");
+  EXPECT_EQ(Parse({"--quick"})->repetitions, 3);
+  EXPECT_EQ(Parse({"--max-load=1000000"})->repetitions, 3);
+  EXPECT_EQ(Parse({"--repetitions=5"})->repetitions, 5);
+  EXPECT_EQ(Parse({"--levels=maximum", "--repetitions=3"})->repetitions, 3);
 }
 
 TEST(SuiteFlagsTest, QuickMaxLoadAndLevels) {

@@ -85,6 +85,51 @@ TEST(UnmaskTest, AllKernelsEqualScalarForAllLengthsOffsetsAndPhases) {
   }
 }
 
+// The ASCII-reporting kernels unmask exactly like the scalar reference and
+// report "all ASCII" exactly when no unmasked byte has bit 7 set, wherever the
+// one non-ASCII byte is (head, body, tail), for all lengths, offsets, phases.
+TEST(UnmaskTest, AsciiKernelsEqualScalarAndReportNonAsciiAnywhere) {
+  struct AsciiKernel {
+    const char* name;
+    UnmaskAsciiFn fn;
+  };
+  std::vector<AsciiKernel> kernels = {{"scalar", &internal::UnmaskAsciiScalar},
+                                      {"word", &internal::UnmaskAsciiWord},
+                                      {"active", ActiveUnmaskAsciiKernel()}};
+  if (internal::CpuHasAvx2()) kernels.push_back({"avx2", &internal::UnmaskAsciiAvx2});
+  if (internal::CpuHasAvx512()) kernels.push_back({"avx512", &internal::UnmaskAsciiAvx512});
+  const std::array<uint8_t, 4> key_bytes = {0xa1, 0x52, 0xc3, 0x7e};  // two have bit 7 set
+  const uint32_t key = MaskKeyWord(key_bytes);
+  std::mt19937 rng(11);
+  for (const AsciiKernel& kernel : kernels) {
+    for (size_t len : {0u, 1u, 3u, 7u, 8u, 31u, 32u, 33u, 63u, 64u, 65u, 127u, 128u, 200u,
+                       255u, 256u, 300u, 511u, 512u, 700u, 1500u}) {
+      for (size_t offset : {0u, 1u, 5u, 63u}) {
+        for (uint32_t phase = 0; phase < 4; ++phase) {
+          // Plain ASCII text, masked; optionally one byte made non-ASCII.
+          for (int bad = -1; bad < 3; ++bad) {
+            std::vector<uint8_t> plain(len + 64 + 8);
+            for (auto& b : plain) b = static_cast<uint8_t>('a' + rng() % 26);
+            size_t bad_at = 0;
+            if (bad >= 0 && len > 0) {
+              bad_at = bad == 0 ? 0 : (bad == 1 ? len - 1 : rng() % len);
+              plain[offset + bad_at] = 0xC3;
+            }
+            std::vector<uint8_t> masked = plain;
+            internal::UnmaskScalar(masked.data() + offset, len, key, phase);  // involution
+            std::vector<uint8_t> work = masked;
+            const bool ascii = kernel.fn(work.data() + offset, len, key, phase);
+            ASSERT_EQ(work, plain) << kernel.name << " len=" << len << " phase=" << phase;
+            ASSERT_EQ(ascii, bad < 0 || len == 0)
+                << kernel.name << " len=" << len << " offset=" << offset << " phase=" << phase
+                << " bad_at=" << bad_at;
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(UnmaskTest, LargeBuffersEqualScalar) {
   const uint32_t key = MaskKeyWord({0x01, 0x80, 0xff, 0x33});
   for (size_t len : {511u, 512u, 513u, 4096u, 16384u, 16384u + 61u, 100000u}) {

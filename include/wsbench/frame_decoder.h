@@ -32,8 +32,11 @@
 // After an error the decoder stays failed (the connection is to be closed
 // with event.close_code); after a close frame it ignores further input.
 //
-// Cost: O(header) per frame plus one SIMD unmask pass (see unmask.h) and one
-// SIMD UTF-8 pass for text. Thread-compatible: one decoder per connection.
+// Cost: O(header) per frame plus one SIMD pass over the payload that unmasks
+// it and, for text, tells whether it is all ASCII (unmask.h); only non-ASCII
+// text then goes through simdjson's UTF-8 validator. A whole, unfragmented
+// frame takes a short fast path. Thread-compatible: one decoder per
+// connection.
 //
 //   wsbench::FrameDecoder decoder;
 //   std::span<uint8_t> in(read_buffer, bytes_read);
@@ -187,6 +190,7 @@ class FrameDecoder {
 
   FrameDecoderOptions options_;
   UnmaskFn unmask_;
+  UnmaskAsciiFn unmask_ascii_;
   State state_ = State::kHeader;
   FrameError error_ = FrameError::kNone;
 

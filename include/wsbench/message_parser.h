@@ -16,8 +16,10 @@
 // Cost: one pass. simdjson stage 1 indexes the whole message and validates
 // its UTF-8 (about 60 ns + 0.5 ns/byte here); the fields are then read once in
 // document order. "data" is kept as raw JSON text but still fully validated
-// (structure, literals, numbers and string escapes), so a server never relays
-// malformed JSON inside its event envelope; channel names are unescaped into
+// (structure, literals, numbers and string escapes; ParserOptions::
+// validate_data) by a byte-level recursive-descent check after simdjson has
+// bracket-matched it, so a server never relays malformed JSON inside its event
+// envelope; channel names are unescaped into
 // simdjson's string scratch. Errors cost more: the message is re-scanned by
 // a scalar UTF-8 and JSON checker so that each rejected message gets exactly
 // one code (see MessageError for the precedence) and the byte where the
@@ -54,6 +56,11 @@ struct ParserOptions {
   size_t max_channel_bytes = 200;
   // Deepest nesting of objects/arrays (the root object is depth 1).
   uint32_t max_depth = 32;
+  // Check that "data" is valid JSON before handing it out as raw text (its
+  // UTF-8 is always checked). Off, "data" is only bracket-matched by simdjson:
+  // cheaper, but a malformed payload such as [1 2] would be relayed and its
+  // nesting depth is not limited.
+  bool validate_data = true;
 };
 
 // Where and why the last Parse failed.

@@ -42,8 +42,14 @@ inline uint32_t MaskKeyWord(const std::array<uint8_t, 4>& key) {
 // word `key` (memory order) starting at key byte `phase` (0..3).
 using UnmaskFn = void (*)(uint8_t* data, size_t n, uint32_t key, uint32_t phase);
 
-// The kernel chosen for this CPU (resolved once; never null).
+// Like UnmaskFn, and returns true when every unmasked byte is ASCII (< 0x80):
+// the UTF-8 check of a text payload then costs nothing more than unmasking
+// (one pass over the bytes); only non-ASCII text needs the full validator.
+using UnmaskAsciiFn = bool (*)(uint8_t* data, size_t n, uint32_t key, uint32_t phase);
+
+// The kernels chosen for this CPU (resolved once; never null).
 UnmaskFn ActiveUnmaskKernel();
+UnmaskAsciiFn ActiveUnmaskAsciiKernel();
 // "avx512", "avx2" or "word": the kernel ActiveUnmaskKernel() returns.
 std::string_view ActiveUnmaskKernelName();
 
@@ -63,6 +69,10 @@ void UnmaskScalar(uint8_t* data, size_t n, uint32_t key, uint32_t phase);
 void UnmaskWord(uint8_t* data, size_t n, uint32_t key, uint32_t phase);
 void UnmaskAvx2(uint8_t* data, size_t n, uint32_t key, uint32_t phase);
 void UnmaskAvx512(uint8_t* data, size_t n, uint32_t key, uint32_t phase);
+bool UnmaskAsciiScalar(uint8_t* data, size_t n, uint32_t key, uint32_t phase);
+bool UnmaskAsciiWord(uint8_t* data, size_t n, uint32_t key, uint32_t phase);
+bool UnmaskAsciiAvx2(uint8_t* data, size_t n, uint32_t key, uint32_t phase);
+bool UnmaskAsciiAvx512(uint8_t* data, size_t n, uint32_t key, uint32_t phase);
 bool CpuHasAvx2();
 bool CpuHasAvx512();  // AVX-512 F + BW (byte-masked loads/stores)
 

@@ -108,7 +108,7 @@ void Tally(Comparison& c, const GateConfig& config) {
         config.fail_on_missing) {
       ++c.regressions;
     }
-    if (row.verdict == Verdict::kImproved) ++c.improvements;
+    if (row.verdict == Verdict::kImproved && row.gated) ++c.improvements;
   }
 }
 

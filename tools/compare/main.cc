@@ -219,6 +219,18 @@ int SaveBaselineMain(int argc, char** argv) {
     return 2;
   }
   std::cerr << "wsbench-compare: baseline written to " << o.positional[1] << "\n";
+  auto saved = wsbench::results::ReadResultsFile(o.positional[1]);
+  if (saved.ok() && config.max_contention > 0) {
+    double contention = wsbench::compare::Contention(*saved);
+    if (contention > config.max_contention) {
+      std::cerr << fmt::format(
+          "wsbench-compare: warning: the machine was busy while measuring (wall "
+          "time {:.2f}x CPU time, limit {}): comparisons against this baseline "
+          "will not gate time, only allocs/op and instructions/op; record it "
+          "again on an idle machine to gate time\n",
+          contention, config.max_contention);
+    }
+  }
   return 0;
 }
 

@@ -73,36 +73,118 @@ bool ParseCost(std::string_view line, int positions, double& cost) {
   return column >= positions;  // no event columns: cost 0
 }
 
+// Strongly connected components (Tarjan, iterative): recursion, including
+// cycles through functions callgrind gives the same name (such as the two
+// "(below main)" frames of glibc), forms one component whose internal call
+// edges double-count cost. Expansion treats a component as one unit.
+std::vector<int> Components(const Graph& graph, int& count) {
+  const int n = static_cast<int>(graph.names.size());
+  std::vector<int> index(n, -1), low(n, 0), comp(n, -1), stack;
+  std::vector<bool> on_stack(n, false);
+  int next_index = 0;
+  count = 0;
+  struct Frame {
+    int fn;
+    std::map<int, double>::const_iterator it;
+  };
+  for (int start = 0; start < n; ++start) {
+    if (index[start] >= 0) continue;
+    std::vector<Frame> dfs;
+    auto push = [&](int f) {
+      index[f] = low[f] = next_index++;
+      stack.push_back(f);
+      on_stack[f] = true;
+      dfs.push_back({f, graph.calls[f].begin()});
+    };
+    push(start);
+    while (!dfs.empty()) {
+      Frame& top = dfs.back();
+      if (top.it != graph.calls[top.fn].end()) {
+        int g = top.it->first;
+        ++top.it;
+        if (index[g] < 0) {
+          push(g);
+        } else if (on_stack[g]) {
+          low[top.fn] = std::min(low[top.fn], index[g]);
+        }
+        continue;
+      }
+      int f = top.fn;
+      dfs.pop_back();
+      if (!dfs.empty()) low[dfs.back().fn] = std::min(low[dfs.back().fn], low[f]);
+      if (low[f] == index[f]) {
+        int g;
+        do {
+          g = stack.back();
+          stack.pop_back();
+          on_stack[g] = false;
+          comp[g] = count;
+        } while (g != f);
+        ++count;
+      }
+    }
+  }
+  return comp;
+}
+
 struct Expander {
   const Graph& graph;
-  std::vector<double> inclusive;
-  double threshold;
+  std::vector<int> comp;                   // function -> component
+  std::vector<std::vector<int>> members;   // component -> functions
+  std::vector<double> weight;              // component: self costs + calls out
+  double threshold = 0;
   std::map<std::string, double> folded;
-  std::vector<bool> on_path;
+  std::vector<bool> on_path;               // by component
   std::string path;
 
-  void Expand(int fn, double cost, int depth) {
-    double incl = inclusive[fn];
-    if (incl <= 0 || cost <= 0) return;
-    double share = cost / incl;
-    on_path[fn] = true;
-    double self = graph.self[fn] * share;
-    for (const auto& [callee, edge] : graph.calls[fn]) {
-      double c = edge * share;
-      if (c <= 0) continue;
-      size_t mark = path.size();
-      path += ';';
-      path += graph.names[callee];
-      if (on_path[callee] || depth + 1 >= kMaxDepth || c < threshold ||
-          inclusive[callee] <= 0) {
-        folded[path] += c;  // recursion, depth or size cut: a leaf
-      } else {
-        Expand(callee, c, depth + 1);
+  void Init() {
+    int count = 0;
+    comp = Components(graph, count);
+    members.assign(count, {});
+    weight.assign(count, 0);
+    on_path.assign(count, false);
+    for (size_t f = 0; f < graph.names.size(); ++f) {
+      int c = comp[f];
+      members[c].push_back(static_cast<int>(f));
+      weight[c] += graph.self[f];
+      for (const auto& [g, cost] : graph.calls[f]) {
+        if (comp[g] != c) weight[c] += cost;
       }
-      path.resize(mark);
     }
-    if (self > 0) folded[path] += self;
-    on_path[fn] = false;
+  }
+
+  // Expands `fn` (entering its component) reached with `cost` along `path`.
+  void Expand(int fn, double cost, int depth) {
+    const int c = comp[fn];
+    if (weight[c] <= 0 || cost <= 0) return;
+    const double share = cost / weight[c];
+    on_path[c] = true;
+    const size_t base = path.size();
+    for (int m : members[c]) {
+      // Other members of a recursive component are drawn as one level above
+      // the entry function, with their own self cost and calls out.
+      if (m != fn) {
+        path += ';';
+        path += graph.names[m];
+      }
+      if (graph.self[m] > 0) folded[path] += graph.self[m] * share;
+      for (const auto& [callee, edge] : graph.calls[m]) {
+        if (comp[callee] == c) continue;  // inside the component: counted above
+        double part = edge * share;
+        if (part <= 0) continue;
+        size_t mark = path.size();
+        path += ';';
+        path += graph.names[callee];
+        if (on_path[comp[callee]] || depth + 1 >= kMaxDepth || part < threshold) {
+          folded[path] += part;  // depth or size cut: a leaf
+        } else {
+          Expand(callee, part, depth + 1);
+        }
+        path.resize(mark);
+      }
+      path.resize(base);
+    }
+    on_path[c] = false;
   }
 };
 
@@ -202,29 +284,25 @@ absl::StatusOr<FoldedStacks> FoldCallgrind(std::string_view text,
         "not callgrind output: no 'events:' line (expected callgrind.out.PID)");
   }
 
-  // Inclusive cost per function: its self cost plus its calls.
-  size_t n = graph.names.size();
-  Expander expander{graph, std::vector<double>(n, 0), 0, {}, std::vector<bool>(n, false), {}};
-  double total = 0;
-  for (size_t f = 0; f < n; ++f) {
-    double incl = graph.self[f];
-    for (const auto& [g, cost] : graph.calls[f]) incl += cost;
-    expander.inclusive[f] = incl;
-  }
+  Expander expander{graph};
+  expander.Init();
+  // Roots: functions nobody calls (from another component).
   std::vector<int> roots;
-  for (size_t f = 0; f < n; ++f) {
-    if (!graph.called[f] && expander.inclusive[f] > 0) {
-      roots.push_back(static_cast<int>(f));
-      total += expander.inclusive[f];
+  double total = 0;
+  std::vector<bool> component_called(expander.members.size(), false);
+  for (size_t f = 0; f < graph.names.size(); ++f) {
+    for (const auto& [g, cost] : graph.calls[f]) {
+      if (expander.comp[g] != expander.comp[f]) component_called[expander.comp[g]] = true;
     }
   }
-  if (roots.empty() && n > 0) {  // everything is in a cycle: take the largest
-    int best = static_cast<int>(std::max_element(expander.inclusive.begin(),
-                                                 expander.inclusive.end()) -
-                                expander.inclusive.begin());
-    if (expander.inclusive[best] > 0) {
-      roots.push_back(best);
-      total = expander.inclusive[best];
+  for (size_t c = 0; c < expander.members.size(); ++c) {
+    if (!component_called[c] && expander.weight[c] > 0) {
+      int entry = expander.members[c].front();
+      for (int m : expander.members[c]) {
+        if (!graph.called[m]) entry = m;  // prefer a function nobody calls
+      }
+      roots.push_back(entry);
+      total += expander.weight[c];
     }
   }
   if (total <= 0) {
@@ -234,7 +312,7 @@ absl::StatusOr<FoldedStacks> FoldCallgrind(std::string_view text,
   expander.threshold = total * kPruneShare;
   for (int root : roots) {
     expander.path = graph.names[root];
-    expander.Expand(root, expander.inclusive[root], 0);
+    expander.Expand(root, expander.weight[expander.comp[root]], 0);
   }
   FoldedStacks stacks;
   for (const auto& [stack, cost] : expander.folded) {

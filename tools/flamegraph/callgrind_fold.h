@@ -6,9 +6,12 @@
 // cost C along a path gets C / inclusive(f) of its self cost and of each of its
 // outgoing edges, recursively (gprof's proportional assumption). Totals and
 // each function's self cost summed over paths are exact; the split of a
-// function's cost between different callers is an estimate. Recursion (a
-// function already on the path) is cut and counted as self cost of the path;
-// branches below 1/20000 of the total are folded into their parent.
+// function's cost between different callers is an estimate. Recursion
+// (a strongly connected component of the call graph, which also catches
+// distinct functions callgrind names alike, like glibc's "(below main)") is
+// collapsed: its edges inside the cycle repeat cost and are ignored, its
+// members are drawn one level above the entry function; branches below
+// 1/20000 of the total end as leaves.
 //
 // Reads the format of valgrind's docs ("Callgrind Format Specification"):
 // name compression `(id) name`, `calls=` lines whose next cost line is the

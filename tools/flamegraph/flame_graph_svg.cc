@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "fmt/format.h"
 
@@ -66,6 +67,30 @@ std::string Colour(std::string_view name, int depth) {
                      int(55 * ((h >> 16) & 0xff) / 255.0));
 }
 
+// The label for a frame `fits` characters wide: the whole name, else the name
+// without its leading namespaces/classes ("wsbench::internal::Foo::Bar" ->
+// "Foo::Bar" -> "Bar"), else a prefix with "..".
+std::string Label(const std::string& name, int fits) {
+  if (static_cast<int>(name.size()) <= fits) return name;
+  // Top-level "::" separators (outside <...> and (...)).
+  std::vector<size_t> cuts;
+  int depth = 0;
+  for (size_t i = 0; i + 1 < name.size(); ++i) {
+    char c = name[i];
+    if (c == '<' || c == '(') ++depth;
+    if ((c == '>' || c == ')') && depth > 0) --depth;
+    if (depth == 0 && c == ':' && name[i + 1] == ':') {
+      cuts.push_back(i + 2);
+      ++i;
+    }
+  }
+  for (size_t cut : cuts) {
+    if (static_cast<int>(name.size() - cut) <= fits) return name.substr(cut);
+  }
+  std::string tail = cuts.empty() ? name : name.substr(cuts.back());
+  return tail.substr(0, std::max(1, fits - 2)) + "..";
+}
+
 struct Renderer {
   const FlameGraphOptions& options;
   double scale;        // pixels per count
@@ -99,10 +124,7 @@ struct Renderer {
     double char_w = options.font_size * 0.6;
     int fits = static_cast<int>((w - 6) / char_w);
     if (fits >= 4) {
-      std::string label = node.name;
-      if (static_cast<int>(label.size()) > fits) {
-        label = label.substr(0, fits - 2) + "..";
-      }
+      std::string label = Label(node.name, fits);
       out += fmt::format("<text x=\"{:.2f}\" y=\"{:.1f}\">{}</text>", x + 3,
                          y + options.frame_height - 4.5, XmlEscape(label));
     }
