@@ -214,6 +214,11 @@ class Runner {
     int64_t passes = 0;
     bool interrupted = false;
     for (auto _ : state) {
+      if (Stopping()) {
+        interrupted = true;
+        state.SkipWithError("interrupted");
+        break;
+      }
       if (absl::Status s = w.Reset(); !s.ok()) {
         Fail(state, p, "reset: " + s.ToString());
         break;

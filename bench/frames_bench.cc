@@ -69,7 +69,7 @@ struct Tally {
   uint64_t pongs = 0;
   uint64_t payload_bytes = 0;  // message payloads
   uint64_t checksum = 0;
-  uint64_t server_bytes = 0;   // encoded server frames (echoes and pongs)
+  uint64_t server_bytes = 0;  // encoded server frames (echoes and pongs)
 
   Tally& operator+=(const Tally& o) {
     messages += o.messages;
@@ -81,23 +81,25 @@ struct Tally {
     return *this;
   }
   Tally Times(uint64_t k) const {
-    return {messages * k, pings * k, pongs * k, payload_bytes * k, checksum * k,
-            server_bytes * k};
+    return {messages * k,      pings * k,    pongs * k,
+            payload_bytes * k, checksum * k, server_bytes * k};
   }
   bool operator==(const Tally&) const = default;
 };
 
 std::string Describe(const Tally& t) {
-  return fmt::format("messages {} pings {} pongs {} payload bytes {} checksum {} server bytes {}",
-                     t.messages, t.pings, t.pongs, t.payload_bytes, t.checksum,
-                     t.server_bytes);
+  return fmt::format(
+      "messages {} pings {} pongs {} payload bytes {} checksum {} server bytes "
+      "{}",
+      t.messages, t.pings, t.pongs, t.payload_bytes, t.checksum,
+      t.server_bytes);
 }
 
 std::string TextPayload(std::mt19937_64& rng, size_t size, bool unicode) {
-  static constexpr std::string_view kMulti[] = {"\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
-                                                "\xce\xba"};
-  std::string s = fmt::format("{{\"op\":\"publish\",\"channel\":\"ch-{}\",\"data\":\"",
-                              rng() % 1000);
+  static constexpr std::string_view kMulti[] = {"\xc3\xa9", "\xe2\x82\xac",
+                                                "\xf0\x9f\x98\x80", "\xce\xba"};
+  std::string s = fmt::format(
+      "{{\"op\":\"publish\",\"channel\":\"ch-{}\",\"data\":\"", rng() % 1000);
   const size_t body_end = size >= s.size() + 2 ? size - 2 : s.size();
   while (s.size() < body_end) {
     if (unicode && rng() % 8 == 0) {
@@ -129,7 +131,8 @@ double BestSeconds(int reps, F&& f) {
 
 double UnmaskGbps(UnmaskFn fn) {
   std::vector<uint8_t> buf(kMaxMessage);
-  for (size_t i = 0; i < buf.size(); ++i) buf[i] = static_cast<uint8_t>(i * 131);
+  for (size_t i = 0; i < buf.size(); ++i)
+    buf[i] = static_cast<uint8_t>(i * 131);
   constexpr int kIters = 2000;
   const double s = BestSeconds(5, [&] {
     for (int i = 0; i < kIters; ++i) {
@@ -148,11 +151,13 @@ double DecodeFramesPerSecond(size_t size, size_t count, bool utf8) {
   std::string wire;
   for (size_t i = 0; i < count; ++i) {
     const uint32_t key = static_cast<uint32_t>(rng());
-    AppendFrame({.opcode = Opcode::kText, .masked = true,
-                 .mask_key = {static_cast<uint8_t>(key), static_cast<uint8_t>(key >> 8),
-                              static_cast<uint8_t>(key >> 16),
-                              static_cast<uint8_t>(key >> 24)}},
-                TextPayload(rng, size, false), wire);
+    AppendFrame(
+        {.opcode = Opcode::kText,
+         .masked = true,
+         .mask_key = {static_cast<uint8_t>(key), static_cast<uint8_t>(key >> 8),
+                      static_cast<uint8_t>(key >> 16),
+                      static_cast<uint8_t>(key >> 24)}},
+        TextPayload(rng, size, false), wire);
   }
   const std::vector<uint8_t> pristine(wire.begin(), wire.end());
   std::vector<uint8_t> work = pristine;
@@ -196,7 +201,8 @@ const MicroResults& Micro() {
     // 256 frames of 134 bytes (34 KiB) stay in L1/L2.
     m.f128_utf8_off_mfps = DecodeFramesPerSecond(128, 256, false) / 1e6;
     m.f128_utf8_on_mfps = DecodeFramesPerSecond(128, 256, true) / 1e6;
-    m.f16k_utf8_on_gbps = DecodeFramesPerSecond(kMaxMessage, 16, true) * kMaxMessage / 1e9;
+    m.f16k_utf8_on_gbps =
+        DecodeFramesPerSecond(kMaxMessage, 16, true) * kMaxMessage / 1e9;
     return m;
   }();
   return results;
@@ -204,7 +210,8 @@ const MicroResults& Micro() {
 
 class FramesWorkload : public Workload {
  public:
-  absl::Status Setup(const LoadLevel& level, const WorkloadOptions& options) override {
+  absl::Status Setup(const LoadLevel& level,
+                     const WorkloadOptions& options) override {
     ops_ = level.ops;
     BuildCorpus(options.seed);
     read_buffer_.resize(kReadSize);
@@ -214,8 +221,8 @@ class FramesWorkload : public Workload {
     if (!reset.ok()) return reset;
     Run(0, static_cast<int64_t>(frame_count()));
     if (absl::Status s = Verify(); !s.ok()) {
-      return absl::InternalError(fmt::format("frames: corpus self-check failed: {}",
-                                             std::string(s.message())));
+      return absl::InternalError(fmt::format(
+          "frames: corpus self-check failed: {}", std::string(s.message())));
     }
     Micro();
     return Reset();
@@ -270,14 +277,16 @@ class FramesWorkload : public Workload {
 
   absl::Status Verify() override {
     if (error_ != FrameError::kNone) {
-      return absl::InternalError(fmt::format("frames: decoding stopped: {}",
-                                             std::string(decoder_.status().message())));
+      return absl::InternalError(
+          fmt::format("frames: decoding stopped: {}",
+                      std::string(decoder_.status().message())));
     }
-    if (unexpected_close_) return absl::InternalError("frames: unexpected close frame");
+    if (unexpected_close_)
+      return absl::InternalError("frames: unexpected close frame");
     const uint64_t frames = decoder_.frames();
     if (frames < max_end_) {
-      return absl::InternalError(
-          fmt::format("frames: decoded {} frames, {} requested", frames, max_end_));
+      return absl::InternalError(fmt::format(
+          "frames: decoded {} frames, {} requested", frames, max_end_));
     }
     const uint64_t n = frame_count();
     Tally expected = cycle_.Times(frames / n);
@@ -286,20 +295,16 @@ class FramesWorkload : public Workload {
     Tally got = got_;
     got.server_bytes += out_used_;
     if (!(got == expected)) {
-      return absl::InternalError(fmt::format(
-          "frames: after {} frames got [{}], expected [{}]", frames, Describe(got),
-          Describe(expected)));
+      return absl::InternalError(
+          fmt::format("frames: after {} frames got [{}], expected [{}]", frames,
+                      Describe(got), Describe(expected)));
     }
     return absl::OkStatus();
   }
 
   double items_per_op() const override {
-    return static_cast<double>(cycle_.payload_bytes) / static_cast<double>(frame_count());
-  }
-
-  std::string ops_note() const override {
-    return "op = one client frame (data, continuation or control); the timed work "
-           "includes copying each 64 KiB read from the pristine masked stream";
+    return static_cast<double>(cycle_.payload_bytes) /
+           static_cast<double>(frame_count());
   }
 
   void AddCounters(std::map<std::string, double>& counters) const override {
@@ -308,26 +313,35 @@ class FramesWorkload : public Workload {
     counters["corpus_messages"] = static_cast<double>(cycle_.messages);
     counters["corpus_bytes"] = static_cast<double>(corpus_.size());
     counters["avg_payload_bytes_per_frame"] = items_per_op();
-    counters["unmask_kernel_is_avx512"] = ActiveUnmaskKernelName() == "avx512" ? 1 : 0;
-    counters["unmask_kernel_is_avx2"] = ActiveUnmaskKernelName() == "avx2" ? 1 : 0;
+    counters["unmask_kernel_is_avx512"] =
+        ActiveUnmaskKernelName() == "avx512" ? 1 : 0;
+    counters["unmask_kernel_is_avx2"] =
+        ActiveUnmaskKernelName() == "avx2" ? 1 : 0;
     counters["micro_unmask_16KiB_in_cache_GBps"] = m.unmask_active_gbps;
-    counters["micro_unmask_16KiB_in_cache_word_kernel_GBps"] = m.unmask_word_gbps;
-    counters["micro_decode_128B_text_frames_utf8_off_Mframes_per_s"] = m.f128_utf8_off_mfps;
-    counters["micro_decode_128B_text_frames_utf8_on_Mframes_per_s"] = m.f128_utf8_on_mfps;
-    counters["micro_decode_16KiB_text_frames_utf8_on_GBps"] = m.f16k_utf8_on_gbps;
+    counters["micro_unmask_16KiB_in_cache_word_kernel_GBps"] =
+        m.unmask_word_gbps;
+    counters["micro_decode_128B_text_frames_utf8_off_Mframes_per_s"] =
+        m.f128_utf8_off_mfps;
+    counters["micro_decode_128B_text_frames_utf8_on_Mframes_per_s"] =
+        m.f128_utf8_on_mfps;
+    counters["micro_decode_16KiB_text_frames_utf8_on_GBps"] =
+        m.f16k_utf8_on_gbps;
   }
 
  private:
   size_t frame_count() const { return prefix_.size(); }
 
-  void AddFrame(Opcode op, bool fin, std::string_view payload, std::mt19937_64& rng,
-                const Tally& completes) {
+  void AddFrame(Opcode op, bool fin, std::string_view payload,
+                std::mt19937_64& rng, const Tally& completes) {
     const uint64_t key = rng();
-    AppendFrame({.opcode = op, .fin = fin, .masked = true,
-                 .mask_key = {static_cast<uint8_t>(key), static_cast<uint8_t>(key >> 8),
-                              static_cast<uint8_t>(key >> 16),
-                              static_cast<uint8_t>(key >> 24)}},
-                payload, corpus_);
+    AppendFrame(
+        {.opcode = op,
+         .fin = fin,
+         .masked = true,
+         .mask_key = {static_cast<uint8_t>(key), static_cast<uint8_t>(key >> 8),
+                      static_cast<uint8_t>(key >> 16),
+                      static_cast<uint8_t>(key >> 24)}},
+        payload, corpus_);
     prefix_.push_back(cycle_);  // the tally BEFORE this frame
     cycle_ += completes;
   }
@@ -368,23 +382,25 @@ class FramesWorkload : public Workload {
       Tally done;
       done.messages = 1;
       done.payload_bytes = payload.size();
-      done.checksum =
-          SamplePayload(reinterpret_cast<const uint8_t*>(payload.data()), payload.size());
-      done.server_bytes = FrameHeaderSize(payload.size(), false) + payload.size();
+      done.checksum = SamplePayload(
+          reinterpret_cast<const uint8_t*>(payload.data()), payload.size());
+      done.server_bytes =
+          FrameHeaderSize(payload.size(), false) + payload.size();
       const Opcode op = text ? Opcode::kText : Opcode::kBinary;
       if (rng() % 100 < 12 && payload.size() >= 4) {
         // Fragmented: 2-4 frames cut at random points (code points may be cut).
         const size_t parts = 2 + rng() % 3;
         std::vector<size_t> cuts;
-        for (size_t i = 1; i < parts; ++i) cuts.push_back(rng() % payload.size());
+        for (size_t i = 1; i < parts; ++i)
+          cuts.push_back(rng() % payload.size());
         std::sort(cuts.begin(), cuts.end());
         cuts.push_back(payload.size());
         size_t start = 0;
         for (size_t i = 0; i < cuts.size(); ++i) {
           const bool last = i + 1 == cuts.size();
           AddFrame(i == 0 ? op : Opcode::kContinuation, last,
-                   std::string_view(payload).substr(start, cuts[i] - start), rng,
-                   last ? done : Tally{});
+                   std::string_view(payload).substr(start, cuts[i] - start),
+                   rng, last ? done : Tally{});
           start = cuts[i];
           if (!last && rng() % 4 == 0) AddControl(rng);
         }
@@ -416,15 +432,16 @@ class FramesWorkload : public Workload {
     }
     std::span<uint8_t, kMaxFrameHeaderSize> header(out_.data() + out_used_,
                                                    kMaxFrameHeaderSize);
-    out_used_ += EncodeFrameHeader({.opcode = op, .payload_size = payload.size()}, header);
+    out_used_ += EncodeFrameHeader(
+        {.opcode = op, .payload_size = payload.size()}, header);
     std::memcpy(out_.data() + out_used_, payload.data(), payload.size());
     out_used_ += payload.size();
   }
 
   int64_t ops_ = 0;
-  std::string corpus_;           // pristine masked client stream
-  std::vector<Tally> prefix_;    // prefix_[i] = tally of frames [0, i)
-  Tally cycle_;                  // tally of the whole corpus
+  std::string corpus_;         // pristine masked client stream
+  std::vector<Tally> prefix_;  // prefix_[i] = tally of frames [0, i)
+  Tally cycle_;                // tally of the whole corpus
   std::vector<uint8_t> read_buffer_;
   std::array<uint8_t, 256 * 1024> out_{};
   size_t out_used_ = 0;
@@ -437,9 +454,12 @@ class FramesWorkload : public Workload {
   uint64_t max_end_ = 0;
 };
 
-std::unique_ptr<Workload> MakeFramesWorkload() { return std::make_unique<FramesWorkload>(); }
+std::unique_ptr<Workload> MakeFramesWorkload() {
+  return std::make_unique<FramesWorkload>();
+}
 
 }  // namespace
 }  // namespace wsbench::bench
 
-WSBENCH_REGISTER_DIMENSION(frames, "bytes", ::wsbench::bench::MakeFramesWorkload);
+WSBENCH_REGISTER_DIMENSION(frames, "bytes",
+                           ::wsbench::bench::MakeFramesWorkload);

@@ -302,6 +302,7 @@ class PermissionsWorkload : public Workload {
     for (std::string_view ch : channels_) {
       benchmark_sink_ += rbac_.Check(personas[0], Action::kSubscribe, ch);
     }
+    distinct_masks_ = rbac_.distinct_masks();
     return Reset();
   }
 
@@ -353,6 +354,7 @@ class PermissionsWorkload : public Workload {
     counters["roles"] = rbac_.role_count();
     counters["rules"] = static_cast<double>(rule_count_);
     counters["channels"] = kChannels;
+    counters["distinct_masks"] = static_cast<double>(distinct_masks_);
   }
 
  private:
@@ -370,6 +372,7 @@ class PermissionsWorkload : public Workload {
   uint64_t checksum_ = 0;
   int64_t done_ = 0;
   uint64_t benchmark_sink_ = 0;
+  size_t distinct_masks_ = 0;
 };
 
 std::unique_ptr<Workload> MakePermissionsWorkload() {

@@ -25,6 +25,7 @@ ConnectionManager::~ConnectionManager() {
 }
 
 void ConnectionManager::Reserve(uint32_t n) {
+  generations_.reserve(n);
   slots_.reserve(n);
   queues_.reserve(n);
   free_.reserve(n);
@@ -53,27 +54,27 @@ absl::StatusOr<ConnectionId> ConnectionManager::Open(std::string_view user, Role
     queues_[index].Reset(options_.queue_byte_limit);
   } else {
     index = static_cast<uint32_t>(slots_.size());
+    generations_.push_back(0);
     slots_.emplace_back();
     queues_.emplace_back(options_.queue_byte_limit);
     subscriptions_.ResizeConnections(index + 1);
   }
   Slot& slot = slots_[index];
-  ++slot.generation;  // Now odd: open.
+  const uint32_t generation = ++generations_[index];  // Now odd: open.
   slot.roles = roles;
   slot.user.assign(user);  // Reuses the slot's buffer when it is large enough.
   ++active_;
   ++opened_total_;
-  return ConnectionId{index, slot.generation};
+  return ConnectionId{index, generation};
 }
 
 absl::Status ConnectionManager::Close(ConnectionId id) {
   if (!IsOpen(id)) return StaleId(id);
-  Slot& slot = slots_[id.index];
   subscriptions_.RemoveConnection(id.index);
   OutboundQueue& queue = queues_[id.index];
   queue.Clear();
   queue.RequestClose();
-  ++slot.generation;  // Now even: closed; every copy of `id` is stale.
+  ++generations_[id.index];  // Now even: closed; every copy of `id` is stale.
   free_.push_back(id.index);
   --active_;
   ++closed_total_;
@@ -126,7 +127,8 @@ void ConnectionManager::ChannelsOf(ConnectionId id, std::vector<ChannelId>& out)
 }
 
 size_t ConnectionManager::MemoryUsage() const {
-  size_t bytes = sizeof(*this) + slots_.capacity() * sizeof(Slot) +
+  size_t bytes = sizeof(*this) + generations_.capacity() * sizeof(uint32_t) +
+                 slots_.capacity() * sizeof(Slot) +
                  queues_.capacity() * sizeof(OutboundQueue) +
                  free_.capacity() * sizeof(ConnIndex) + subscriptions_.MemoryUsage() +
                  frame_pool_.MemoryUsage();

@@ -18,7 +18,9 @@ inline size_t HeaderSize(uint8_t b1) {
   return (b1 & 0x80) ? n + 4 : n;
 }
 
-inline bool IsReservedOpcode(uint8_t op) { return (op >= 3 && op <= 7) || op >= 0xB; }
+inline bool IsReservedOpcode(uint8_t op) {
+  return (op >= 3 && op <= 7) || op >= 0xB;
+}
 
 inline uint16_t LoadBe16(const uint8_t* p) {
   return static_cast<uint16_t>((p[0] << 8) | p[1]);
@@ -58,22 +60,38 @@ uint16_t CloseCodeFor(FrameError error) {
 
 std::string_view FrameErrorName(FrameError error) {
   switch (error) {
-    case FrameError::kNone: return "no error";
-    case FrameError::kUnmaskedFrame: return "unmasked client frame";
-    case FrameError::kReservedBits: return "reserved bits set";
-    case FrameError::kReservedOpcode: return "reserved opcode";
-    case FrameError::kNonMinimalLength: return "non-minimal length encoding";
-    case FrameError::kLengthMsbSet: return "64-bit length with MSB set";
-    case FrameError::kControlTooLong: return "control frame too long";
-    case FrameError::kControlFragmented: return "fragmented control frame";
-    case FrameError::kUnexpectedContinuation: return "unexpected continuation frame";
-    case FrameError::kExpectedContinuation: return "expected continuation frame";
-    case FrameError::kCloseTooShort: return "close payload of 1 byte";
-    case FrameError::kInvalidCloseCode: return "invalid close code";
-    case FrameError::kInvalidCloseReason: return "close reason not UTF-8";
-    case FrameError::kInvalidUtf8: return "invalid UTF-8 in text message";
-    case FrameError::kFrameTooBig: return "frame too big";
-    case FrameError::kMessageTooBig: return "message too big";
+    case FrameError::kNone:
+      return "no error";
+    case FrameError::kUnmaskedFrame:
+      return "unmasked client frame";
+    case FrameError::kReservedBits:
+      return "reserved bits set";
+    case FrameError::kReservedOpcode:
+      return "reserved opcode";
+    case FrameError::kNonMinimalLength:
+      return "non-minimal length encoding";
+    case FrameError::kLengthMsbSet:
+      return "64-bit length with MSB set";
+    case FrameError::kControlTooLong:
+      return "control frame too long";
+    case FrameError::kControlFragmented:
+      return "fragmented control frame";
+    case FrameError::kUnexpectedContinuation:
+      return "unexpected continuation frame";
+    case FrameError::kExpectedContinuation:
+      return "expected continuation frame";
+    case FrameError::kCloseTooShort:
+      return "close payload of 1 byte";
+    case FrameError::kInvalidCloseCode:
+      return "invalid close code";
+    case FrameError::kInvalidCloseReason:
+      return "close reason not UTF-8";
+    case FrameError::kInvalidUtf8:
+      return "invalid UTF-8 in text message";
+    case FrameError::kFrameTooBig:
+      return "frame too big";
+    case FrameError::kMessageTooBig:
+      return "message too big";
   }
   return "unknown error";
 }
@@ -106,12 +124,15 @@ FrameError FrameDecoder::CheckFirstTwoBytes(uint8_t b0, uint8_t b1) const {
   // and then only on the first frame of a data message (RFC 7692 6.1).
   if (b0 & 0x30) return FrameError::kReservedBits;
   if (b0 & 0x40) {
-    if (!options_.allow_rsv1 || control || op == 0) return FrameError::kReservedBits;
+    if (!options_.allow_rsv1 || control || op == 0)
+      return FrameError::kReservedBits;
   }
-  if (options_.require_mask && !(b1 & 0x80)) return FrameError::kUnmaskedFrame;  // 5.1
+  if (options_.require_mask && !(b1 & 0x80))
+    return FrameError::kUnmaskedFrame;  // 5.1
   if (control) {
-    if (!fin) return FrameError::kControlFragmented;                  // 5.5
-    if ((b1 & 0x7F) > kMaxControlPayload) return FrameError::kControlTooLong;  // 5.5
+    if (!fin) return FrameError::kControlFragmented;  // 5.5
+    if ((b1 & 0x7F) > kMaxControlPayload)
+      return FrameError::kControlTooLong;  // 5.5
   } else if (op == 0) {
     if (!in_message_) return FrameError::kUnexpectedContinuation;  // 5.4
   } else if (in_message_) {
@@ -124,8 +145,8 @@ FrameError FrameDecoder::ParseHeader(const uint8_t* h) {
   const uint8_t b0 = h[0];
   const uint8_t b1 = h[1];
   if (FrameError e = CheckFirstTwoBytes(b0, b1); e != FrameError::kNone) {
-    error_detail_ = (e == FrameError::kReservedOpcode)  ? (b0 & 0x0F)
-                    : (e == FrameError::kReservedBits)  ? (b0 & 0x70)
+    error_detail_ = (e == FrameError::kReservedOpcode)   ? (b0 & 0x0F)
+                    : (e == FrameError::kReservedBits)   ? (b0 & 0x70)
                     : (e == FrameError::kControlTooLong) ? (b1 & 0x7F)
                                                          : (b0 & 0x0F);
     return e;
@@ -168,7 +189,8 @@ FrameError FrameDecoder::ParseHeader(const uint8_t* h) {
     return FrameError::kFrameTooBig;
   }
   if (!IsControl(opcode_)) {
-    const uint64_t total = (opcode_ == Opcode::kContinuation ? message_size_ : 0) + size;
+    const uint64_t total =
+        (opcode_ == Opcode::kContinuation ? message_size_ : 0) + size;
     if (total > options_.max_message_size) {
       error_detail_ = total;
       return FrameError::kMessageTooBig;
@@ -207,7 +229,8 @@ FrameEvent FrameDecoder::ErrorEvent() const {
   return ev;
 }
 
-FrameEvent FrameDecoder::CompleteControl(std::span<uint8_t> payload, bool copied) {
+FrameEvent FrameDecoder::CompleteControl(std::span<uint8_t> payload,
+                                         bool copied) {
   FrameEvent ev;
   ev.opcode = opcode_;
   ev.copied = copied;
@@ -230,7 +253,8 @@ FrameEvent FrameDecoder::CompleteControl(std::span<uint8_t> payload, bool copied
       return Fail(FrameError::kInvalidCloseCode, ev.close_code);
     }
     ev.payload = payload.subspan(2);
-    if (!IsValidUtf8(ev.text())) return Fail(FrameError::kInvalidCloseReason, 0);
+    if (!IsValidUtf8(ev.text()))
+      return Fail(FrameError::kInvalidCloseReason, 0);
   }
   ev.type = FrameEventType::kClose;
   state_ = State::kClosed;
@@ -276,7 +300,8 @@ FrameEvent FrameDecoder::Next(std::span<uint8_t>& input) {
       } else if (len7 == 127) {
         ok = false;
       }
-      if (ok && size <= options_.max_frame_size && size <= options_.max_message_size &&
+      if (ok && size <= options_.max_frame_size &&
+          size <= options_.max_message_size &&
           input.size() - header_size >= size) {
         uint32_t key;
         std::memcpy(&key, &input[header_size - 4], 4);
@@ -323,7 +348,8 @@ FrameEvent FrameDecoder::Next(std::span<uint8_t>& input) {
         size_t take = 0;
         if (header_have_ < 2) {
           take = std::min<size_t>(2 - header_have_, input.size());
-          if (take != 0) std::memcpy(header_ + header_have_, input.data(), take);
+          if (take != 0)
+            std::memcpy(header_ + header_have_, input.data(), take);
           header_have_ = static_cast<uint8_t>(header_have_ + take);
           input = input.subspan(take);
           offset_ += take;
@@ -357,28 +383,33 @@ FrameEvent FrameDecoder::Next(std::span<uint8_t>& input) {
     const bool control = IsControl(opcode_);
     if (payload_have_ == 0 && input.size() >= payload_size_) {
       // The whole payload is in the caller's buffer: unmask it there.
-      const std::span<uint8_t> p = input.first(static_cast<size_t>(payload_size_));
+      const std::span<uint8_t> p =
+          input.first(static_cast<size_t>(payload_size_));
       input = input.subspan(p.size());
       offset_ += p.size();
       const bool check_utf8 = !control && message_validate_utf8_;
       bool ascii = true;
       if (check_utf8) {
-        ascii = unmask_ascii_(p.data(), p.size(), mask_key_, 0);  // mask_key_ 0 if unmasked
+        ascii = unmask_ascii_(p.data(), p.size(), mask_key_,
+                              0);  // mask_key_ 0 if unmasked
       } else if (masked_) {
         unmask_(p.data(), p.size(), mask_key_, 0);
       }
       ++frames_;
       state_ = State::kHeader;
       if (control) return CompleteControl(p, /*copied=*/false);
-      const std::string_view text(reinterpret_cast<const char*>(p.data()), p.size());
+      const std::string_view text(reinterpret_cast<const char*>(p.data()),
+                                  p.size());
       if (fin_ && opcode_ != Opcode::kContinuation) {
         // An unfragmented message: no copy (the common case).
-        if (!ascii && !IsValidUtf8(text)) return Fail(FrameError::kInvalidUtf8, 0);
+        if (!ascii && !IsValidUtf8(text))
+          return Fail(FrameError::kInvalidUtf8, 0);
         return MessageEvent(p, /*copied=*/false);
       }
       // ASCII with no code point pending from the previous fragment needs no
       // further check and leaves none pending.
-      if (check_utf8 && (!ascii || utf8_.tail_size() != 0) && !utf8_.Feed(text)) {
+      if (check_utf8 && (!ascii || utf8_.tail_size() != 0) &&
+          !utf8_.Feed(text)) {
         return Fail(FrameError::kInvalidUtf8, 0);
       }
       message_.insert(message_.end(), p.begin(), p.end());
@@ -391,8 +422,8 @@ FrameEvent FrameDecoder::Next(std::span<uint8_t>& input) {
 
     // The payload is cut between reads: copy what is here, unmasking it with
     // the key phase of its offset in the payload (5.3: byte i uses key i % 4).
-    const size_t take =
-        static_cast<size_t>(std::min<uint64_t>(payload_size_ - payload_have_, input.size()));
+    const size_t take = static_cast<size_t>(
+        std::min<uint64_t>(payload_size_ - payload_have_, input.size()));
     uint8_t* dst;
     if (control) {
       dst = control_ + payload_have_;
@@ -421,7 +452,8 @@ FrameEvent FrameDecoder::Next(std::span<uint8_t>& input) {
     ++frames_;
     state_ = State::kHeader;
     if (control) {
-      return CompleteControl({control_, static_cast<size_t>(payload_size_)}, true);
+      return CompleteControl({control_, static_cast<size_t>(payload_size_)},
+                             true);
     }
     if (!fin_) continue;
     if (message_validate_utf8_ && !utf8_.Finish()) {
@@ -439,45 +471,53 @@ absl::Status FrameDecoder::status() const {
       detail = "client frames must be masked (RFC 6455 5.1)";
       break;
     case FrameError::kReservedBits:
-      detail = fmt::format("RSV bits 0x{:02x} set without an extension allowing them "
-                           "(RFC 6455 5.2, RFC 7692 6.1)",
-                           error_detail_);
+      detail = fmt::format(
+          "RSV bits 0x{:02x} set without an extension allowing them "
+          "(RFC 6455 5.2, RFC 7692 6.1)",
+          error_detail_);
       break;
     case FrameError::kReservedOpcode:
-      detail = fmt::format("opcode 0x{:x} is reserved (RFC 6455 5.2)", error_detail_);
+      detail = fmt::format("opcode 0x{:x} is reserved (RFC 6455 5.2)",
+                           error_detail_);
       break;
     case FrameError::kNonMinimalLength:
-      detail = fmt::format("payload length {} not in the minimal encoding (RFC 6455 5.2)",
-                           error_detail_);
+      detail = fmt::format(
+          "payload length {} not in the minimal encoding (RFC 6455 5.2)",
+          error_detail_);
       break;
     case FrameError::kLengthMsbSet:
-      detail = fmt::format("64-bit length 0x{:016x} has its most significant bit set "
-                           "(RFC 6455 5.2)",
-                           error_detail_);
+      detail = fmt::format(
+          "64-bit length 0x{:016x} has its most significant bit set "
+          "(RFC 6455 5.2)",
+          error_detail_);
       break;
     case FrameError::kControlTooLong:
-      detail = fmt::format("control frame announces {} payload bytes, at most {} allowed "
-                           "(RFC 6455 5.5)",
-                           error_detail_, kMaxControlPayload);
+      detail = fmt::format(
+          "control frame announces {} payload bytes, at most {} allowed "
+          "(RFC 6455 5.5)",
+          error_detail_, kMaxControlPayload);
       break;
     case FrameError::kControlFragmented:
-      detail = fmt::format("control frame (opcode 0x{:x}) without FIN (RFC 6455 5.5)",
-                           error_detail_);
+      detail = fmt::format(
+          "control frame (opcode 0x{:x}) without FIN (RFC 6455 5.5)",
+          error_detail_);
       break;
     case FrameError::kUnexpectedContinuation:
       detail = "continuation frame outside a fragmented message (RFC 6455 5.4)";
       break;
     case FrameError::kExpectedContinuation:
-      detail = fmt::format("data frame (opcode 0x{:x}) inside a fragmented message "
-                           "(RFC 6455 5.4)",
-                           error_detail_);
+      detail = fmt::format(
+          "data frame (opcode 0x{:x}) inside a fragmented message "
+          "(RFC 6455 5.4)",
+          error_detail_);
       break;
     case FrameError::kCloseTooShort:
       detail = "close payload of 1 byte (RFC 6455 5.5.1)";
       break;
     case FrameError::kInvalidCloseCode:
-      detail = fmt::format("close code {} is not valid on the wire (RFC 6455 7.4)",
-                           error_detail_);
+      detail =
+          fmt::format("close code {} is not valid on the wire (RFC 6455 7.4)",
+                      error_detail_);
       break;
     case FrameError::kInvalidCloseReason:
       detail = "close reason is not valid UTF-8 (RFC 6455 5.5.1)";
@@ -490,16 +530,17 @@ absl::Status FrameDecoder::status() const {
                            error_detail_, options_.max_frame_size);
       break;
     case FrameError::kMessageTooBig:
-      detail = fmt::format("message of {} bytes exceeds the limit of {}", error_detail_,
-                           options_.max_message_size);
+      detail = fmt::format("message of {} bytes exceeds the limit of {}",
+                           error_detail_, options_.max_message_size);
       break;
     case FrameError::kNone:
       break;
   }
-  std::string message =
-      fmt::format("frame decoder: {} (close code {}) in the frame at stream byte {}: {}",
-                  FrameErrorName(error_), CloseCodeFor(error_), frame_offset_, detail);
-  if (error_ == FrameError::kFrameTooBig || error_ == FrameError::kMessageTooBig) {
+  std::string message = fmt::format(
+      "frame decoder: {} (close code {}) in the frame at stream byte {}: {}",
+      FrameErrorName(error_), CloseCodeFor(error_), frame_offset_, detail);
+  if (error_ == FrameError::kFrameTooBig ||
+      error_ == FrameError::kMessageTooBig) {
     return absl::ResourceExhaustedError(message);
   }
   return absl::InvalidArgumentError(message);

@@ -235,6 +235,8 @@ void UpgradeRequestParser::Reset() {
 }
 
 absl::StatusOr<ParseResult> UpgradeRequestParser::Parse(std::string_view received) {
+  // Already complete: the bytes after the request are the client's frames.
+  if (request_.size != 0) return ParseResult::kComplete;
   // Resume the search 3 bytes back: CRLF CRLF may straddle two reads.
   const size_t from = scanned_ >= 3 ? scanned_ - 3 : 0;
   const size_t end = received.find("\r\n\r\n", from);

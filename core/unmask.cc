@@ -55,12 +55,14 @@ inline uint64_t WordLoop(uint8_t* data, size_t n, uint32_t rotated) {
   return acc;
 }
 
-inline bool AsciiOnly(uint64_t acc) { return (acc & 0x8080808080808080ULL) == 0; }
+inline bool AsciiOnly(uint64_t acc) {
+  return (acc & 0x8080808080808080ULL) == 0;
+}
 
 #if WSBENCH_UNMASK_X86
 template <bool kAscii>
-__attribute__((target("avx2"))) bool Avx2Kernel(uint8_t* data, size_t n, uint32_t key,
-                                                 uint32_t phase) {
+__attribute__((target("avx2"))) bool Avx2Kernel(uint8_t* data, size_t n,
+                                                uint32_t key, uint32_t phase) {
   const uint32_t rotated = RotateKey(key, phase);
   const __m256i m = _mm256_set1_epi32(static_cast<int>(rotated));
   __m256i acc = _mm256_setzero_si256();
@@ -80,7 +82,8 @@ __attribute__((target("avx2"))) bool Avx2Kernel(uint8_t* data, size_t n, uint32_
     _mm256_storeu_si256(p + 2, c);
     _mm256_storeu_si256(p + 3, d);
     if (kAscii) {
-      acc = _mm256_or_si256(acc, _mm256_or_si256(_mm256_or_si256(a, b), _mm256_or_si256(c, d)));
+      acc = _mm256_or_si256(
+          acc, _mm256_or_si256(_mm256_or_si256(a, b), _mm256_or_si256(c, d)));
     }
   }
   for (; i + 32 <= n; i += 32) {
@@ -96,9 +99,10 @@ __attribute__((target("avx2"))) bool Avx2Kernel(uint8_t* data, size_t n, uint32_
 // Masked byte loads/stores (AVX-512 BW) handle the head and tail without a
 // scalar loop; masked-off bytes are never touched (no fault, no write).
 template <bool kAscii>
-__attribute__((target("avx512f,avx512bw"))) bool Avx512Kernel(uint8_t* data, size_t n,
-                                                               uint32_t key,
-                                                               uint32_t phase) {
+__attribute__((target("avx512f,avx512bw"))) bool Avx512Kernel(uint8_t* data,
+                                                              size_t n,
+                                                              uint32_t key,
+                                                              uint32_t phase) {
   uint32_t rotated = RotateKey(key, phase);
   __m512i acc = _mm512_setzero_si512();
   if (n >= 512) {
@@ -109,7 +113,8 @@ __attribute__((target("avx512f,avx512bw"))) bool Avx512Kernel(uint8_t* data, siz
       const __m512i m = _mm512_set1_epi32(static_cast<int>(rotated));
       const __m512i x = _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, data), m);
       _mm512_mask_storeu_epi8(data, k, x);
-      if (kAscii) acc = _mm512_maskz_mov_epi8(k, x);  // masked-off lanes hold the key
+      if (kAscii)
+        acc = _mm512_maskz_mov_epi8(k, x);  // masked-off lanes hold the key
       data += head;
       n -= head;
       rotated = RotateKey(rotated, static_cast<uint32_t>(head));
@@ -223,7 +228,8 @@ bool CpuHasAvx2() {
 }
 bool CpuHasAvx512() {
   __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw");
+  return __builtin_cpu_supports("avx512f") &&
+         __builtin_cpu_supports("avx512bw");
 }
 #else
 void UnmaskAvx2(uint8_t* data, size_t n, uint32_t key, uint32_t phase) {

@@ -29,10 +29,14 @@ bool IsValidUtf8Prefix(const uint8_t* bytes, size_t n) {
     const uint8_t b = bytes[1];
     uint8_t lo = 0x80;
     uint8_t hi = 0xBF;
-    if (lead == 0xE0) lo = 0xA0;       // overlong 3-byte
-    else if (lead == 0xED) hi = 0x9F;  // UTF-16 surrogates
-    else if (lead == 0xF0) lo = 0x90;  // overlong 4-byte
-    else if (lead == 0xF4) hi = 0x8F;  // above U+10FFFF
+    if (lead == 0xE0)
+      lo = 0xA0;  // overlong 3-byte
+    else if (lead == 0xED)
+      hi = 0x9F;  // UTF-16 surrogates
+    else if (lead == 0xF0)
+      lo = 0x90;  // overlong 4-byte
+    else if (lead == 0xF4)
+      hi = 0x8F;  // above U+10FFFF
     if (b < lo || b > hi) return false;
   }
   for (size_t i = 2; i < n; ++i) {
@@ -71,7 +75,8 @@ constexpr size_t kAsciiPrefilterMax = 1024;
 }  // namespace
 
 bool IsValidUtf8(std::string_view text) {
-  if (text.size() <= kAsciiPrefilterMax && IsAscii(text.data(), text.size())) return true;
+  if (text.size() <= kAsciiPrefilterMax && IsAscii(text.data(), text.size()))
+    return true;
   return simdjson::validate_utf8(text.data(), text.size());
 }
 
@@ -81,7 +86,8 @@ bool Utf8Validator::Feed(std::string_view piece) {
   size_t n = piece.size();
   if (tail_size_ != 0) {
     // Complete the code point the previous piece cut.
-    const size_t total = static_cast<size_t>(internal::Utf8SequenceLength(tail_[0]));
+    const size_t total =
+        static_cast<size_t>(internal::Utf8SequenceLength(tail_[0]));
     const size_t take = std::min(total - tail_size_, n);
     if (take != 0) std::memcpy(tail_ + tail_size_, p, take);
     tail_size_ = static_cast<uint8_t>(tail_size_ + take);
@@ -103,10 +109,12 @@ bool Utf8Validator::Feed(std::string_view piece) {
   for (size_t back = 1; back <= std::min<size_t>(3, n); ++back) {
     const uint8_t b = p[n - back];
     if ((b & 0xC0) == 0x80) continue;
-    if (static_cast<size_t>(internal::Utf8SequenceLength(b)) > back) cut = n - back;
+    if (static_cast<size_t>(internal::Utf8SequenceLength(b)) > back)
+      cut = n - back;
     break;
   }
-  if (cut != 0 && !simdjson::validate_utf8(reinterpret_cast<const char*>(p), cut)) {
+  if (cut != 0 &&
+      !simdjson::validate_utf8(reinterpret_cast<const char*>(p), cut)) {
     failed_ = true;
     return false;
   }

@@ -178,6 +178,36 @@ TEST(CompareTest, BusyMachineGatesOnlyDeterministicMetrics) {
   EXPECT_GT(Compare(Load("base.json"), busy, unchecked).regressions, 1);
 }
 
+ResultsFile WithAllocs(const std::vector<double>& allocs) {
+  ResultsFile file;
+  file.path = "mem.json";
+  file.info.complete = true;
+  for (size_t i = 0; i < allocs.size(); ++i) {
+    results::BenchmarkRun run;
+    run.name = run.run_name = "subscriptions/light";
+    run.repetition_index = static_cast<int64_t>(i);
+    run.numbers["allocs_per_op"] = allocs[i];
+    file.runs.push_back(run);
+  }
+  return file;
+}
+
+TEST(CompareTest, AllocationsCompareTheSteadyState) {
+  // A process's first repetition also counts first-touch growth; the gate
+  // compares the minimum, so 3 vs 5 repetitions per process is no change ...
+  ResultsFile base = WithAllocs({0.12, 0.02, 0.0113, 0.12, 0.02, 0.0113});
+  ResultsFile next = WithAllocs({0.12, 0.02, 0.0113, 0.0113, 0.0113});
+  Comparison c = Compare(base, next, RepoConfig());
+  const MetricRow* row = Row(c, "subscriptions/light", "allocs_per_op");
+  ASSERT_NE(row, nullptr);
+  EXPECT_DOUBLE_EQ(row->base, 0.0113);
+  EXPECT_EQ(row->verdict, Verdict::kUnchanged);
+  // ... while one more allocation per op in the steady state fails.
+  Comparison d = Compare(base, WithAllocs({1.12, 1.02, 1.0113}), RepoConfig());
+  EXPECT_EQ(Row(d, "subscriptions/light", "allocs_per_op")->verdict, Verdict::kRegressed);
+  EXPECT_EQ(ExitCode(d), 1);
+}
+
 TEST(CompareTest, AllocationsGatedExactly) {
   Comparison c = Compare(Load("base.json"), Load("allocs_regression.json"), RepoConfig());
   EXPECT_EQ(ExitCode(c), 1);
@@ -252,6 +282,9 @@ TEST(GateConfigTest, RepoConfigParses) {
   EXPECT_EQ(c.metrics[0].key, "ops_per_second");
   EXPECT_TRUE(c.metrics[0].higher_is_better);
   EXPECT_EQ(c.metrics[5].kind, MetricKind::kDeterministic);
+  EXPECT_TRUE(c.metrics[4].use_min);  // allocs/op: the steady state
+  EXPECT_FALSE(ParseGateConfig(R"({"metrics": [{"key": "x", "statistic": "mode"}]})",
+                               "g.json").ok());
 }
 
 TEST(GateConfigTest, RejectsTyposAndBadValues) {

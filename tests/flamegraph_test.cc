@@ -283,7 +283,7 @@ TEST(FlameGraphSvgTest, NarrowLabelsDropLeadingNamespacesFirst) {
   options.width = 520;
   std::string svg = RenderFlameGraphSvg(stacks, options);
   EXPECT_NE(svg.find(">(anonymous namespace)::Inner::Run</text>"), std::string::npos) << svg;
-  EXPECT_EQ(svg.find(">x::n"), std::string::npos);
+  EXPECT_EQ(svg.find("\">x::n"), std::string::npos);  // not a <text> label
   options.width = 300;  // narrower: only the last components fit
   svg = RenderFlameGraphSvg(stacks, options);
   EXPECT_NE(svg.find(">Inner::Run</text>"), std::string::npos) << svg;

@@ -22,7 +22,8 @@ constexpr std::array<uint8_t, 4> kKey = {0x9a, 0x13, 0x5c, 0xe7};
 std::string Client(Opcode op, std::string_view payload, bool fin = true,
                    std::array<uint8_t, 4> key = kKey) {
   std::string out;
-  AppendFrame({.opcode = op, .fin = fin, .masked = true, .mask_key = key}, payload, out);
+  AppendFrame({.opcode = op, .fin = fin, .masked = true, .mask_key = key},
+              payload, out);
   return out;
 }
 
@@ -62,8 +63,10 @@ std::string Describe(const FrameEvent& ev) {
 // Decodes `stream` delivered as separate reads cut at `cuts` (ascending);
 // each read is its own buffer, as a socket would deliver it. Returns the
 // events' descriptions joined by spaces; stops at the first error.
-std::string DecodeWithCuts(std::string_view stream, const FrameDecoderOptions& options,
-                           const std::vector<size_t>& cuts, FrameDecoder* out = nullptr) {
+std::string DecodeWithCuts(std::string_view stream,
+                           const FrameDecoderOptions& options,
+                           const std::vector<size_t>& cuts,
+                           FrameDecoder* out = nullptr) {
   FrameDecoder local(options);
   FrameDecoder& decoder = out ? *out : local;
   std::string result;
@@ -87,7 +90,8 @@ std::string DecodeWithCuts(std::string_view stream, const FrameDecoderOptions& o
   return result;
 }
 
-std::string Decode(std::string_view stream, const FrameDecoderOptions& options = {}) {
+std::string Decode(std::string_view stream,
+                   const FrameDecoderOptions& options = {}) {
   return DecodeWithCuts(stream, options, {});
 }
 
@@ -107,7 +111,8 @@ std::string Trim(std::string s) {
 }
 
 std::vector<Fixture> LoadFixtures() {
-  std::ifstream file(std::string(WSBENCH_TESTDATA_DIR) + "/frames/client_frames.txt");
+  std::ifstream file(std::string(WSBENCH_TESTDATA_DIR) +
+                     "/frames/client_frames.txt");
   EXPECT_TRUE(file.good());
   std::vector<Fixture> fixtures;
   std::string line;
@@ -125,16 +130,23 @@ std::vector<Fixture> LoadFixtures() {
     std::string opt;
     while (std::getline(opts, opt, ',')) {
       if (opt == "-") continue;
-      if (opt == "nomask") f.options.require_mask = false;
-      else if (opt == "rsv1") f.options.allow_rsv1 = true;
-      else if (opt == "noutf8") f.options.validate_utf8 = false;
-      else if (opt.rfind("maxframe=", 0) == 0) f.options.max_frame_size = std::stoull(opt.substr(9));
-      else if (opt.rfind("maxmsg=", 0) == 0) f.options.max_message_size = std::stoull(opt.substr(7));
-      else ADD_FAILURE() << "unknown option " << opt << " in " << f.name;
+      if (opt == "nomask")
+        f.options.require_mask = false;
+      else if (opt == "rsv1")
+        f.options.allow_rsv1 = true;
+      else if (opt == "noutf8")
+        f.options.validate_utf8 = false;
+      else if (opt.rfind("maxframe=", 0) == 0)
+        f.options.max_frame_size = std::stoull(opt.substr(9));
+      else if (opt.rfind("maxmsg=", 0) == 0)
+        f.options.max_message_size = std::stoull(opt.substr(7));
+      else
+        ADD_FAILURE() << "unknown option " << opt << " in " << f.name;
     }
     std::stringstream hex(fields[2]);
     std::string byte;
-    while (hex >> byte) f.bytes += static_cast<char>(std::stoi(byte, nullptr, 16));
+    while (hex >> byte)
+      f.bytes += static_cast<char>(std::stoi(byte, nullptr, 16));
     f.expected = fields[3];
     fixtures.push_back(f);
   }
@@ -147,11 +159,13 @@ TEST(FrameDecoderFixtureTest, EveryFixtureWholeAndSplitAtEveryByte) {
   for (const Fixture& f : fixtures) {
     EXPECT_EQ(Decode(f.bytes, f.options), f.expected) << f.name;
     for (size_t i = 0; i <= f.bytes.size(); ++i) {
-      EXPECT_EQ(DecodeWithCuts(f.bytes, f.options, {i}), f.expected) << f.name << " cut " << i;
+      EXPECT_EQ(DecodeWithCuts(f.bytes, f.options, {i}), f.expected)
+          << f.name << " cut " << i;
     }
     std::vector<size_t> every;
     for (size_t i = 1; i < f.bytes.size(); ++i) every.push_back(i);
-    EXPECT_EQ(DecodeWithCuts(f.bytes, f.options, every), f.expected) << f.name << " bytewise";
+    EXPECT_EQ(DecodeWithCuts(f.bytes, f.options, every), f.expected)
+        << f.name << " bytewise";
   }
 }
 
@@ -173,7 +187,8 @@ TEST(FrameDecoderTest, UnfragmentedMessageIsUnmaskedInPlaceWithoutCopy) {
 }
 
 TEST(FrameDecoderTest, ControlFrameInPlaceAndFragmentedMessageCopied) {
-  std::string wire = Client(Opcode::kBinary, "ab", false) + Client(Opcode::kPing, "p") +
+  std::string wire = Client(Opcode::kBinary, "ab", false) +
+                     Client(Opcode::kPing, "p") +
                      Client(Opcode::kContinuation, "cd");
   std::vector<uint8_t> buf(wire.begin(), wire.end());
   std::span<uint8_t> in(buf);
@@ -195,13 +210,15 @@ TEST(FrameDecoderTest, ControlFrameInPlaceAndFragmentedMessageCopied) {
 TEST(FrameDecoderTest, LengthBoundariesAllEncodings) {
   for (size_t size : {0u, 1u, 125u, 126u, 127u, 65535u, 65536u, 70000u}) {
     std::string payload(size, '\0');
-    for (size_t i = 0; i < size; ++i) payload[i] = static_cast<char>('a' + i % 26);
+    for (size_t i = 0; i < size; ++i)
+      payload[i] = static_cast<char>('a' + i % 26);
     const std::string wire = Client(Opcode::kText, payload);
     EXPECT_EQ(Decode(wire), "text:" + payload) << size;
     // Cut inside the header and at a few payload points.
     for (size_t cut : {1u, 2u, 3u, 5u, 9u, 11u, 13u, 14u, 100u, 20000u}) {
       if (cut >= wire.size()) continue;
-      EXPECT_EQ(DecodeWithCuts(wire, {}, {cut}), "text:" + payload) << size << " cut " << cut;
+      EXPECT_EQ(DecodeWithCuts(wire, {}, {cut}), "text:" + payload)
+          << size << " cut " << cut;
     }
   }
 }
@@ -212,21 +229,24 @@ TEST(FrameDecoderTest, ControlPayloadLimitIs125) {
   EXPECT_EQ(Decode(Client(Opcode::kPong, p125)), "pong:" + p125);
   EXPECT_EQ(Decode(Client(Opcode::kPing, p125 + "x")), "error:1002");
   // Split control payloads are assembled in the decoder's own array.
-  EXPECT_EQ(DecodeWithCuts(Client(Opcode::kPing, p125), {}, {7, 50, 100}), "ping:" + p125);
+  EXPECT_EQ(DecodeWithCuts(Client(Opcode::kPing, p125), {}, {7, 50, 100}),
+            "ping:" + p125);
 }
 
 TEST(FrameDecoderTest, ValidCloseCodes) {
-  for (uint16_t code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013,
-                        1014, 3000, 3999, 4000, 4999}) {
+  for (uint16_t code : {1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011,
+                        1012, 1013, 1014, 3000, 3999, 4000, 4999}) {
     EXPECT_TRUE(IsValidWireCloseCode(code)) << code;
-    std::string payload = {static_cast<char>(code >> 8), static_cast<char>(code & 0xff)};
+    std::string payload = {static_cast<char>(code >> 8),
+                           static_cast<char>(code & 0xff)};
     EXPECT_EQ(Decode(Client(Opcode::kClose, payload + "bye")),
               "close:" + std::to_string(code) + ":bye");
   }
-  for (uint16_t code : {0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000,
-                        65535}) {
+  for (uint16_t code : {0, 1, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000,
+                        2999, 5000, 65535}) {
     EXPECT_FALSE(IsValidWireCloseCode(code)) << code;
-    std::string payload = {static_cast<char>(code >> 8), static_cast<char>(code & 0xff)};
+    std::string payload = {static_cast<char>(code >> 8),
+                           static_cast<char>(code & 0xff)};
     EXPECT_EQ(Decode(Client(Opcode::kClose, payload)), "error:1002") << code;
   }
 }
@@ -235,9 +255,12 @@ TEST(FrameDecoderTest, CloseReasonUtf8AndLength) {
   const std::string ok = std::string("\x03\xe8", 2) + "caf\xc3\xa9";
   EXPECT_EQ(Decode(Client(Opcode::kClose, ok)), "close:1000:caf\\xc3\\xa9");
   // A 2-byte code + 123-byte reason is the longest close frame.
-  const std::string longest = std::string("\x03\xe8", 2) + std::string(123, 'r');
-  EXPECT_EQ(Decode(Client(Opcode::kClose, longest)), "close:1000:" + std::string(123, 'r'));
-  const std::string bad = std::string("\x03\xe8", 2) + "\xed\xa0\x80";  // surrogate
+  const std::string longest =
+      std::string("\x03\xe8", 2) + std::string(123, 'r');
+  EXPECT_EQ(Decode(Client(Opcode::kClose, longest)),
+            "close:1000:" + std::string(123, 'r'));
+  const std::string bad =
+      std::string("\x03\xe8", 2) + "\xed\xa0\x80";  // surrogate
   EXPECT_EQ(Decode(Client(Opcode::kClose, bad)), "error:1007");
 }
 
@@ -255,15 +278,18 @@ TEST(FrameDecoderTest, SizeLimitsFailFromTheHeaderAlone) {
   EXPECT_EQ(ev.close_code, 1009);
   EXPECT_EQ(ev.error, FrameError::kFrameTooBig);
   EXPECT_EQ(decoder.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_NE(std::string(decoder.status().message()).find("1001"), std::string::npos);
+  EXPECT_NE(std::string(decoder.status().message()).find("1001"),
+            std::string::npos);
 
   // Fragments each under the frame limit whose sum is over the message limit.
-  const std::string frags = Client(Opcode::kText, std::string(1000, 'a'), false) +
-                            Client(Opcode::kContinuation, std::string(500, 'a'), false) +
-                            Client(Opcode::kContinuation, "a");
+  const std::string frags =
+      Client(Opcode::kText, std::string(1000, 'a'), false) +
+      Client(Opcode::kContinuation, std::string(500, 'a'), false) +
+      Client(Opcode::kContinuation, "a");
   EXPECT_EQ(Decode(frags, options), "error:1009");
-  const std::string fits = Client(Opcode::kText, std::string(1000, 'a'), false) +
-                           Client(Opcode::kContinuation, std::string(500, 'a'));
+  const std::string fits =
+      Client(Opcode::kText, std::string(1000, 'a'), false) +
+      Client(Opcode::kContinuation, std::string(500, 'a'));
   EXPECT_EQ(Decode(fits, options), "text:" + std::string(1500, 'a'));
 }
 
@@ -284,7 +310,8 @@ TEST(FrameDecoderTest, ErrorsAreStickyAndSayWhatAndWhere) {
   const std::string message(status.message());
   EXPECT_NE(message.find("reserved opcode"), std::string::npos) << message;
   EXPECT_NE(message.find("opcode 0x3"), std::string::npos) << message;
-  EXPECT_NE(message.find("stream byte " + std::to_string(first.size())), std::string::npos)
+  EXPECT_NE(message.find("stream byte " + std::to_string(first.size())),
+            std::string::npos)
       << message;
   EXPECT_NE(message.find("1002"), std::string::npos) << message;
   // Sticky: the same error again, nothing more consumed.
@@ -305,12 +332,13 @@ TEST(FrameDecoderTest, EveryErrorHasANameAndTheRightCloseCode) {
   EXPECT_EQ(CloseCodeFor(FrameError::kInvalidCloseReason), 1007);
   EXPECT_EQ(CloseCodeFor(FrameError::kFrameTooBig), 1009);
   EXPECT_EQ(CloseCodeFor(FrameError::kMessageTooBig), 1009);
-  for (FrameError e : {FrameError::kUnmaskedFrame, FrameError::kReservedBits,
-                       FrameError::kReservedOpcode, FrameError::kNonMinimalLength,
-                       FrameError::kLengthMsbSet, FrameError::kControlTooLong,
-                       FrameError::kControlFragmented, FrameError::kUnexpectedContinuation,
-                       FrameError::kExpectedContinuation, FrameError::kCloseTooShort,
-                       FrameError::kInvalidCloseCode}) {
+  for (FrameError e :
+       {FrameError::kUnmaskedFrame, FrameError::kReservedBits,
+        FrameError::kReservedOpcode, FrameError::kNonMinimalLength,
+        FrameError::kLengthMsbSet, FrameError::kControlTooLong,
+        FrameError::kControlFragmented, FrameError::kUnexpectedContinuation,
+        FrameError::kExpectedContinuation, FrameError::kCloseTooShort,
+        FrameError::kInvalidCloseCode}) {
     EXPECT_EQ(CloseCodeFor(e), 1002) << FrameErrorName(e);
     EXPECT_NE(FrameErrorName(e), "unknown error");
   }
@@ -318,7 +346,8 @@ TEST(FrameDecoderTest, EveryErrorHasANameAndTheRightCloseCode) {
 
 TEST(FrameDecoderTest, InvalidUtf8FailsFastInsideALongFrame) {
   // The bad byte is near the start of a frame whose end has not arrived yet.
-  const std::string wire = Client(Opcode::kText, "ab\xff" + std::string(5000, 'c'));
+  const std::string wire =
+      Client(Opcode::kText, "ab\xff" + std::string(5000, 'c'));
   FrameDecoder decoder;
   std::vector<uint8_t> part(wire.begin(), wire.begin() + 100);
   std::span<uint8_t> in(part);
@@ -367,7 +396,8 @@ TEST(FrameDecoderTest, SplitReadsAtEveryOffsetDecodeIdentically) {
   }
   for (size_t i = 0; i <= stream.size(); i += 3) {
     for (size_t j = i; j <= stream.size(); j += 11) {
-      ASSERT_EQ(DecodeWithCuts(stream, {}, {i, j}), whole) << "cuts at " << i << "," << j;
+      ASSERT_EQ(DecodeWithCuts(stream, {}, {i, j}), whole)
+          << "cuts at " << i << "," << j;
     }
   }
   std::vector<size_t> every;
@@ -385,7 +415,8 @@ TEST(FrameDecoderTest, SplitReadsAtEveryOffsetDecodeIdentically) {
 }
 
 TEST(FrameDecoderTest, NothingAfterCloseIsProcessed) {
-  const std::string wire = Client(Opcode::kClose, "") + Client(Opcode::kText, "late");
+  const std::string wire =
+      Client(Opcode::kClose, "") + Client(Opcode::kText, "late");
   FrameDecoder decoder;
   EXPECT_EQ(DecodeWithCuts(wire, {}, {}, &decoder), "close:1005:");
   EXPECT_TRUE(decoder.closed());
@@ -397,12 +428,16 @@ TEST(FrameDecoderTest, Rsv1MessageIsReportedCompressedAndNotUtf8Checked) {
   FrameDecoderOptions options;
   options.allow_rsv1 = true;
   std::string wire;
-  AppendFrame({.opcode = Opcode::kText, .fin = false, .rsv1 = true, .masked = true,
+  AppendFrame({.opcode = Opcode::kText,
+               .fin = false,
+               .rsv1 = true,
+               .masked = true,
                .mask_key = kKey},
               "\xff\xfe", wire);
   wire += Client(Opcode::kContinuation, std::string("\x00\x01", 2));
   std::string expected = "text+z:\\xff\\xfe\\x00\\x01";
-  EXPECT_EQ(Decode(std::string_view(wire.data(), wire.size()), options), expected);
+  EXPECT_EQ(Decode(std::string_view(wire.data(), wire.size()), options),
+            expected);
   // The next message is not compressed unless its own first frame says so.
   wire += Client(Opcode::kText, "plain");
   EXPECT_EQ(Decode(wire, options), expected + " text:plain");

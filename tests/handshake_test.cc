@@ -121,6 +121,12 @@ TEST(UpgradeRequestParserTest, ByteByByteAndTrailingFrameBytes) {
   }
   EXPECT_EQ(complete_at, kRfcRequest.size());
   EXPECT_EQ(parser.request().size, kRfcRequest.size());
+  // More bytes (frames that happen to hold CRLF CRLF) do not re-parse.
+  stream += "\r\n\r\n";
+  absl::StatusOr<ParseResult> again = parser.Parse(stream);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, ParseResult::kComplete);
+  EXPECT_EQ(parser.request().size, kRfcRequest.size());
 }
 
 TEST(UpgradeRequestParserTest, SizeLimit) {

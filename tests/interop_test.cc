@@ -206,7 +206,7 @@ void MakeServerFrames(PerMessageDeflate* codec, bool ping_in_compressed, std::st
   message(Opcode::kText, "", 1);
   message(Opcode::kText, std::string(300, 'y'), 1);
   std::string big;
-  for (int i = 0; i < 70000; ++i) big += static_cast<char>((i * i) >> 3);
+  for (uint32_t i = 0; i < 70000; ++i) big += static_cast<char>((i * i) >> 3);
   message(Opcode::kBinary, big, 2);
   AppendFrame({.opcode = Opcode::kPong}, "server-pong", frames);
   events.push_back({'O', "server-pong"});

@@ -328,6 +328,10 @@ TEST_F(RbacTest, MemoStaysBoundedAndCorrect) {
     ASSERT_LE(rbac_.memo_size(), Rbac::kMaxMemoChannels);
   }
   EXPECT_GT(allowed, 0);
+  // Thousands of memoized channels share the two distinct mask sets (allowed
+  // by c.*, denied by c.7*) plus at most the empty one.
+  EXPECT_GT(rbac_.channel_count(), 1000u);
+  EXPECT_LE(rbac_.distinct_masks(), 3u);
   // Channels longer than any memoizable name are answered without the memo.
   const std::string long_name = "c." + std::string(400, 'x');
   const size_t before = rbac_.memo_size();

@@ -23,7 +23,8 @@ std::vector<NamedKernel> Kernels() {
   std::vector<NamedKernel> k = {{"word", &internal::UnmaskWord},
                                 {"active", ActiveUnmaskKernel()}};
   if (internal::CpuHasAvx2()) k.push_back({"avx2", &internal::UnmaskAvx2});
-  if (internal::CpuHasAvx512()) k.push_back({"avx512", &internal::UnmaskAvx512});
+  if (internal::CpuHasAvx512())
+    k.push_back({"avx512", &internal::UnmaskAvx512});
   return k;
 }
 
@@ -75,10 +76,12 @@ TEST(UnmaskTest, AllKernelsEqualScalarForAllLengthsOffsetsAndPhases) {
         for (uint32_t phase = 0; phase < 4; ++phase) {
           std::vector<uint8_t> expected = source;
           std::vector<uint8_t> actual = source;
-          internal::UnmaskScalar(expected.data() + kGuard + offset, len, key, phase);
+          internal::UnmaskScalar(expected.data() + kGuard + offset, len, key,
+                                 phase);
           kernel.fn(actual.data() + kGuard + offset, len, key, phase);
-          ASSERT_EQ(actual, expected) << kernel.name << " len=" << len
-                                      << " offset=" << offset << " phase=" << phase;
+          ASSERT_EQ(actual, expected)
+              << kernel.name << " len=" << len << " offset=" << offset
+              << " phase=" << phase;
         }
       }
     }
@@ -96,14 +99,18 @@ TEST(UnmaskTest, AsciiKernelsEqualScalarAndReportNonAsciiAnywhere) {
   std::vector<AsciiKernel> kernels = {{"scalar", &internal::UnmaskAsciiScalar},
                                       {"word", &internal::UnmaskAsciiWord},
                                       {"active", ActiveUnmaskAsciiKernel()}};
-  if (internal::CpuHasAvx2()) kernels.push_back({"avx2", &internal::UnmaskAsciiAvx2});
-  if (internal::CpuHasAvx512()) kernels.push_back({"avx512", &internal::UnmaskAsciiAvx512});
-  const std::array<uint8_t, 4> key_bytes = {0xa1, 0x52, 0xc3, 0x7e};  // two have bit 7 set
+  if (internal::CpuHasAvx2())
+    kernels.push_back({"avx2", &internal::UnmaskAsciiAvx2});
+  if (internal::CpuHasAvx512())
+    kernels.push_back({"avx512", &internal::UnmaskAsciiAvx512});
+  const std::array<uint8_t, 4> key_bytes = {0xa1, 0x52, 0xc3,
+                                            0x7e};  // two have bit 7 set
   const uint32_t key = MaskKeyWord(key_bytes);
   std::mt19937 rng(11);
   for (const AsciiKernel& kernel : kernels) {
-    for (size_t len : {0u, 1u, 3u, 7u, 8u, 31u, 32u, 33u, 63u, 64u, 65u, 127u, 128u, 200u,
-                       255u, 256u, 300u, 511u, 512u, 700u, 1500u}) {
+    for (size_t len :
+         {0u,   1u,   3u,   7u,   8u,   31u,  32u,  33u,  63u,  64u,  65u,
+          127u, 128u, 200u, 255u, 256u, 300u, 511u, 512u, 700u, 1500u}) {
       for (size_t offset : {0u, 1u, 5u, 63u}) {
         for (uint32_t phase = 0; phase < 4; ++phase) {
           // Plain ASCII text, masked; optionally one byte made non-ASCII.
@@ -116,13 +123,15 @@ TEST(UnmaskTest, AsciiKernelsEqualScalarAndReportNonAsciiAnywhere) {
               plain[offset + bad_at] = 0xC3;
             }
             std::vector<uint8_t> masked = plain;
-            internal::UnmaskScalar(masked.data() + offset, len, key, phase);  // involution
+            internal::UnmaskScalar(masked.data() + offset, len, key,
+                                   phase);  // involution
             std::vector<uint8_t> work = masked;
             const bool ascii = kernel.fn(work.data() + offset, len, key, phase);
-            ASSERT_EQ(work, plain) << kernel.name << " len=" << len << " phase=" << phase;
+            ASSERT_EQ(work, plain)
+                << kernel.name << " len=" << len << " phase=" << phase;
             ASSERT_EQ(ascii, bad < 0 || len == 0)
-                << kernel.name << " len=" << len << " offset=" << offset << " phase=" << phase
-                << " bad_at=" << bad_at;
+                << kernel.name << " len=" << len << " offset=" << offset
+                << " phase=" << phase << " bad_at=" << bad_at;
           }
         }
       }
@@ -133,7 +142,8 @@ TEST(UnmaskTest, AsciiKernelsEqualScalarAndReportNonAsciiAnywhere) {
 TEST(UnmaskTest, LargeBuffersEqualScalar) {
   const uint32_t key = MaskKeyWord({0x01, 0x80, 0xff, 0x33});
   for (size_t len : {511u, 512u, 513u, 4096u, 16384u, 16384u + 61u, 100000u}) {
-    const std::vector<uint8_t> source = RandomBytes(len + 64, static_cast<uint32_t>(len));
+    const std::vector<uint8_t> source =
+        RandomBytes(len + 64, static_cast<uint32_t>(len));
     for (const NamedKernel& kernel : Kernels()) {
       for (size_t offset : {0u, 1u, 13u, 63u}) {
         for (uint32_t phase = 0; phase < 4; ++phase) {
@@ -142,7 +152,8 @@ TEST(UnmaskTest, LargeBuffersEqualScalar) {
           internal::UnmaskScalar(expected.data() + offset, len, key, phase);
           kernel.fn(actual.data() + offset, len, key, phase);
           ASSERT_EQ(actual, expected)
-              << kernel.name << " len=" << len << " offset=" << offset << " phase=" << phase;
+              << kernel.name << " len=" << len << " offset=" << offset
+              << " phase=" << phase;
         }
       }
     }

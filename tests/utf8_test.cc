@@ -15,43 +15,46 @@ const std::vector<std::string>& ValidSamples() {
   static const auto* samples = new std::vector<std::string>{
       "",
       "hello",
-      "\x7f",                       // U+007F
-      "\xc2\x80",                   // U+0080
-      "\xdf\xbf",                   // U+07FF
-      "\xe0\xa0\x80",               // U+0800
-      "\xed\x9f\xbf",               // U+D7FF (last before surrogates)
-      "\xee\x80\x80",               // U+E000
-      "\xef\xbf\xbf",               // U+FFFF
-      "\xf0\x90\x80\x80",           // U+10000
-      "\xf4\x8f\xbf\xbf",           // U+10FFFF
-      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5",
+      "\x7f",              // U+007F
+      "\xc2\x80",          // U+0080
+      "\xdf\xbf",          // U+07FF
+      "\xe0\xa0\x80",      // U+0800
+      "\xed\x9f\xbf",      // U+D7FF (last before surrogates)
+      "\xee\x80\x80",      // U+E000
+      "\xef\xbf\xbf",      // U+FFFF
+      "\xf0\x90\x80\x80",  // U+10000
+      "\xf4\x8f\xbf\xbf",  // U+10FFFF
+      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 "
+      "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5",
   };
   return *samples;
 }
 
 const std::vector<std::string>& InvalidSamples() {
   static const auto* samples = new std::vector<std::string>{
-      "\x80",                  // lone continuation
-      "a\xbf" "b",             // continuation after ASCII
-      "\xc0\x80",              // overlong NUL
-      "\xc1\xbf",              // overlong
-      "\xe0\x80\x80",          // overlong 3-byte
-      "\xe0\x9f\xbf",          // overlong 3-byte
-      "\xf0\x80\x80\x80",      // overlong 4-byte
-      "\xf0\x8f\xbf\xbf",      // overlong 4-byte
-      "\xed\xa0\x80",          // surrogate U+D800
-      "\xed\xbf\xbf",          // surrogate U+DFFF
-      "\xf4\x90\x80\x80",      // U+110000
-      "\xf5\x80\x80\x80",      // F5 lead
-      "\xff",                  // never in UTF-8
+      "\x80",  // lone continuation
+      "a\xbf"
+      "b",                 // continuation after ASCII
+      "\xc0\x80",          // overlong NUL
+      "\xc1\xbf",          // overlong
+      "\xe0\x80\x80",      // overlong 3-byte
+      "\xe0\x9f\xbf",      // overlong 3-byte
+      "\xf0\x80\x80\x80",  // overlong 4-byte
+      "\xf0\x8f\xbf\xbf",  // overlong 4-byte
+      "\xed\xa0\x80",      // surrogate U+D800
+      "\xed\xbf\xbf",      // surrogate U+DFFF
+      "\xf4\x90\x80\x80",  // U+110000
+      "\xf5\x80\x80\x80",  // F5 lead
+      "\xff",              // never in UTF-8
       "\xfe",
-      "\xe2\x82",              // truncated at the end
-      "\xf0\x9f\x98",          // truncated at the end
-      "\xc3",                  // truncated at the end
-      "\xe2\x28\xa1",          // bad second byte
-      "\xe2\x82\x28",          // bad third byte
-      "\xf0\x9f\x98\x28",      // bad fourth byte
-      "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80\x65\x64\x69\x74\x65\x64",
+      "\xe2\x82",          // truncated at the end
+      "\xf0\x9f\x98",      // truncated at the end
+      "\xc3",              // truncated at the end
+      "\xe2\x28\xa1",      // bad second byte
+      "\xe2\x82\x28",      // bad third byte
+      "\xf0\x9f\x98\x28",  // bad fourth byte
+      "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80\x65\x64\x69\x74"
+      "\x65\x64",
   };
   return *samples;
 }
@@ -98,15 +101,17 @@ TEST(Utf8Test, SplitEverywhereMatchesWhole) {
   for (const auto& s : ValidSamples()) all.push_back(s);
   for (const auto& s : InvalidSamples()) all.push_back(s);
   for (const std::string& sample : all) {
-    for (const std::string& text :
-         {sample, "ab" + sample + "\xc3\xa9z", sample + sample, "\xe2\x82\xac" + sample}) {
+    for (const std::string& text : {sample, "ab" + sample + "\xc3\xa9z",
+                                    sample + sample, "\xe2\x82\xac" + sample}) {
       const bool expected = IsValidUtf8(text);
       const std::string_view t = text;
       for (size_t i = 0; i <= t.size(); ++i) {
         ASSERT_EQ(StreamValid({t.substr(0, i), t.substr(i)}), expected)
             << testing::PrintToString(text) << " cut at " << i;
         for (size_t j = i; j <= t.size(); ++j) {
-          ASSERT_EQ(StreamValid({t.substr(0, i), t.substr(i, j - i), t.substr(j)}), expected)
+          ASSERT_EQ(
+              StreamValid({t.substr(0, i), t.substr(i, j - i), t.substr(j)}),
+              expected)
               << testing::PrintToString(text) << " cuts at " << i << "," << j;
         }
       }
@@ -132,7 +137,8 @@ TEST(Utf8Test, CodePointSplitBetweenFramesIsCarried) {
 TEST(Utf8Test, FailsFastOnAnImpossiblePrefix) {
   // RFC 6455 8.1 / Autobahn 6.4: fail as soon as the bytes cannot be UTF-8,
   // before the message ends.
-  for (std::string_view bad : {"ok\xe0\x80", "ok\xed\xa0", "ok\xf4\x90", "ok\xf8", "ok\xc0"}) {
+  for (std::string_view bad :
+       {"ok\xe0\x80", "ok\xed\xa0", "ok\xf4\x90", "ok\xf8", "ok\xc0"}) {
     Utf8Validator v;
     EXPECT_FALSE(v.Feed(bad)) << testing::PrintToString(std::string(bad));
     EXPECT_TRUE(v.failed());
@@ -148,12 +154,14 @@ TEST(Utf8Test, FailsFastOnAnImpossiblePrefix) {
 
 TEST(Utf8Test, RandomStreamsMatchWholeBuffer) {
   std::mt19937 rng(42);
-  const uint8_t alphabet[] = {'a', 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc2,
-                              0xdf, 0xe0, 0xe1, 0xed, 0xef, 0xf0, 0xf1, 0xf4, 0xf5, 0xff};
+  const uint8_t alphabet[] = {'a',  0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0,
+                              0xbf, 0xc0, 0xc2, 0xdf, 0xe0, 0xe1, 0xed,
+                              0xef, 0xf0, 0xf1, 0xf4, 0xf5, 0xff};
   int valid = 0;
   for (int iter = 0; iter < 20000; ++iter) {
     std::string text(rng() % 24, '\0');
-    for (char& c : text) c = static_cast<char>(alphabet[rng() % sizeof(alphabet)]);
+    for (char& c : text)
+      c = static_cast<char>(alphabet[rng() % sizeof(alphabet)]);
     const bool expected = IsValidUtf8(text);
     valid += expected;
     std::vector<std::string_view> pieces;

@@ -3,8 +3,9 @@
 // gauges a server exports.
 //
 // Layout (struct of arrays indexed by slot, see ConnectionId):
-//   slots_        {generation, user (std::string, inline up to 15 bytes),
-//                  roles (RoleSet, 16 bytes)}        cold, used on open/close
+//   generations_  uint32 per slot, dense: every id check reads only this
+//   slots_        {user (std::string, inline up to 15 bytes),
+//                  roles (RoleSet, 16 bytes)}        read on open and lookup
 //   queues_       OutboundQueue, one 64-byte line     hot for fan-out
 //   subscriptions SubscriptionTable's per-connection channel list
 // plus a LIFO free list of closed slots. Open pops a free slot (or appends
@@ -81,7 +82,7 @@ class ConnectionManager {
   absl::Status Close(ConnectionId id);
 
   bool IsOpen(ConnectionId id) const {
-    return id.index < slots_.size() && slots_[id.index].generation == id.generation &&
+    return id.index < generations_.size() && generations_[id.index] == id.generation &&
            (id.generation & 1) != 0;
   }
   // The connection's state. Errors: NotFound for an unknown or stale id.
@@ -98,10 +99,10 @@ class ConnectionManager {
   }
   // The id of the connection now open in slot `index` (Invalid() if none).
   ConnectionId IdAt(ConnIndex index) const {
-    if (index >= slots_.size() || (slots_[index].generation & 1) == 0) {
+    if (index >= generations_.size() || (generations_[index] & 1) == 0) {
       return ConnectionId::Invalid();
     }
-    return ConnectionId{index, slots_[index].generation};
+    return ConnectionId{index, generations_[index]};
   }
 
   // Subscriptions of a connection (see SubscriptionTable for results and
@@ -122,8 +123,8 @@ class ConnectionManager {
   // Calls fn(ConnectionId) for every open connection.
   template <typename Fn>
   void ForEachOpen(Fn&& fn) const {
-    for (uint32_t i = 0; i < slots_.size(); ++i) {
-      if ((slots_[i].generation & 1) != 0) fn(ConnectionId{i, slots_[i].generation});
+    for (uint32_t i = 0; i < generations_.size(); ++i) {
+      if ((generations_[i] & 1) != 0) fn(ConnectionId{i, generations_[i]});
     }
   }
 
@@ -139,7 +140,6 @@ class ConnectionManager {
 
  private:
   struct Slot {
-    uint32_t generation = 0;  // Odd while open.
     RoleSet roles;
     std::string user;
   };
@@ -147,6 +147,7 @@ class ConnectionManager {
   ConnectionManagerOptions options_;
   // Declared first so it is destroyed last: queues_ reference its frames.
   FramePool frame_pool_;
+  std::vector<uint32_t> generations_;  // Odd while open.
   std::vector<Slot> slots_;
   std::vector<OutboundQueue> queues_;
   std::vector<ConnIndex> free_;  // LIFO of closed slots.

@@ -24,7 +24,8 @@
 //   5.2  length in the minimal number of bytes; 64-bit length MSB 0     -> 1002
 //   5.4  continuation without a message / new message inside one       -> 1002
 //   5.5  control frames: payload <= 125 bytes, FIN set                  -> 1002
-//   5.5.1, 7.4 close: payload of 1 byte or a code not valid on the wire -> 1002,
+//   5.5.1, 7.4 close: payload of 1 byte or a code not valid on the wire ->
+//   1002,
 //        reason not UTF-8                                               -> 1007
 //   8.1  text messages must be valid UTF-8 (checked as bytes arrive,
 //        across fragment boundaries: fail fast)                         -> 1007
@@ -106,7 +107,8 @@ enum class FrameError : uint8_t {
   kMessageTooBig,           // 10.4
 };
 
-// The close code a server sends for `error` (1002, 1007 or 1009; 1000 for kNone).
+// The close code a server sends for `error` (1002, 1007 or 1009; 1000 for
+// kNone).
 uint16_t CloseCodeFor(FrameError error);
 // A short constant name ("reserved opcode", ...).
 std::string_view FrameErrorName(FrameError error);
@@ -132,8 +134,8 @@ enum class FrameEventType : uint8_t {
   kMessage,   // a complete text/binary message
   kPing,
   kPong,
-  kClose,     // close_code (1005 when the frame had none) and payload = reason
-  kError,     // error and close_code (the code to send) set; see status()
+  kClose,  // close_code (1005 when the frame had none) and payload = reason
+  kError,  // error and close_code (the code to send) set; see status()
 };
 
 struct FrameEvent {

@@ -12,11 +12,11 @@
 // count, the byte limit, and a power-of-two ring of SharedFrame* that starts
 // as 4 slots inside the queue itself (so a fan-out delivery touches one cache
 // line per subscriber) and moves to the heap, doubling, when more frames are
-// queued; a heap ring is kept for reuse. Push is O(1) (amortized for growth);
-// draining is O(frames). The byte limit is enforced by the producer (Broadcaster) through
-// TryPush: a push that would exceed it is refused and the producer applies its
-// overflow policy. RequestClose() marks the queue for close: it then refuses
-// every push (its limit reads 0).
+// queued; a heap ring is kept for reuse. Push is O(1) (amortized for
+// growth); draining is O(frames). The byte limit is enforced by the producer
+// (Broadcaster) through TryPush: a push that would exceed it is refused and
+// the producer applies its overflow policy. RequestClose() marks the queue
+// for close: it then refuses every push (its limit reads 0).
 //
 // A consumer writes queued frames exactly as published, in order: either
 // Gather() up to N spans (an iovec for writev) then Consume(n), or

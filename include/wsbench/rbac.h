@@ -15,14 +15,19 @@
 // Data layout. The rules are the source of truth (per role, per action, a
 // list of patterns). They are compiled once, lazily, on the first Check after
 // a change, into:
-//   - a hash map exact channel -> ChannelMasks, fully resolved (the exact
-//     rules' roles OR those of every prefix rule that matches the channel);
+//   - a channel table: open addressing with linear probing (at most half
+//     full), 16-byte slots {hash tag, masks index, name offset, name size},
+//     names back to back in one string. Exact channels are fully resolved
+//     (their exact rules' roles OR those of every prefix rule matching them);
 //   - a byte trie of prefixes whose nodes carry the prefix rules' masks
-//     ("*" is the root), walked for channels that have no exact rule;
-//   - a bounded memo (same map as the exact entries) of trie results for
-//     channels seen, so a channel is resolved once, not once per check.
+//     ("*" is the root), walked for channels that have no exact rule; the
+//     result is memoized in the same table (bounded, see kMaxMemoChannels),
+//     so a channel is resolved once, not once per check;
+//   - the distinct ChannelMasks, each stored once and shared by every
+//     channel that resolves to it (a handful per policy, so they stay in L1).
 // ChannelMasks holds, per action, two 128-bit role masks (allow, deny). A
-// check hashes the channel once, finds its masks and ANDs them with the
+// check hashes the channel once (seeded 8-bytes-at-a-time hash, inline),
+// probes the table, finds its masks and ANDs them with the
 // RoleSet's two words: allowed = (roles & deny) == 0 && (roles & allow) != 0.
 // Every policy change (role defined, rule added or removed) bumps a
 // generation counter; the compiled tables record the generation they

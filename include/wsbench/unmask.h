@@ -40,12 +40,14 @@ inline uint32_t MaskKeyWord(const std::array<uint8_t, 4>& key) {
 
 // Signature of one unmasking kernel: XORs data[0, n) in place with the key
 // word `key` (memory order) starting at key byte `phase` (0..3).
-using UnmaskFn = void (*)(uint8_t* data, size_t n, uint32_t key, uint32_t phase);
+using UnmaskFn = void (*)(uint8_t* data, size_t n, uint32_t key,
+                          uint32_t phase);
 
 // Like UnmaskFn, and returns true when every unmasked byte is ASCII (< 0x80):
 // the UTF-8 check of a text payload then costs nothing more than unmasking
 // (one pass over the bytes); only non-ASCII text needs the full validator.
-using UnmaskAsciiFn = bool (*)(uint8_t* data, size_t n, uint32_t key, uint32_t phase);
+using UnmaskAsciiFn = bool (*)(uint8_t* data, size_t n, uint32_t key,
+                               uint32_t phase);
 
 // The kernels chosen for this CPU (resolved once; never null).
 UnmaskFn ActiveUnmaskKernel();
@@ -55,8 +57,8 @@ std::string_view ActiveUnmaskKernelName();
 
 // Unmasks `data` in place (section 5.3) starting at key byte `phase` (0..3) and
 // returns the phase for the byte after data's end: (phase + size) % 4.
-inline uint32_t Unmask(std::span<uint8_t> data, const std::array<uint8_t, 4>& key,
-                       uint32_t phase = 0) {
+inline uint32_t Unmask(std::span<uint8_t> data,
+                       const std::array<uint8_t, 4>& key, uint32_t phase = 0) {
   ActiveUnmaskKernel()(data.data(), data.size(), MaskKeyWord(key), phase & 3);
   return static_cast<uint32_t>((phase + data.size()) & 3);
 }

@@ -45,8 +45,8 @@ void Append(std::string& out, const FrameEvent& ev) {
   out += '|';
 }
 
-Outcome Decode(const uint8_t* data, size_t size, const FrameDecoderOptions& options,
-               uint8_t read_seed) {
+Outcome Decode(const uint8_t* data, size_t size,
+               const FrameDecoderOptions& options, uint8_t read_seed) {
   Outcome outcome;
   FrameDecoder decoder(options);
   size_t pos = 0;
@@ -77,9 +77,11 @@ Outcome Decode(const uint8_t* data, size_t size, const FrameDecoderOptions& opti
       Append(outcome.events, ev);
       switch (ev.type) {
         case FrameEventType::kMessage:
-          WSBENCH_FUZZ_CHECK(ev.opcode == Opcode::kText || ev.opcode == Opcode::kBinary);
+          WSBENCH_FUZZ_CHECK(ev.opcode == Opcode::kText ||
+                             ev.opcode == Opcode::kBinary);
           WSBENCH_FUZZ_CHECK(ev.payload.size() <= options.max_message_size);
-          if (ev.opcode == Opcode::kText && options.validate_utf8 && !ev.compressed) {
+          if (ev.opcode == Opcode::kText && options.validate_utf8 &&
+              !ev.compressed) {
             WSBENCH_FUZZ_CHECK(wsbench::IsValidUtf8(ev.text()));
           }
           WSBENCH_FUZZ_CHECK(options.allow_rsv1 || !ev.compressed);
@@ -90,8 +92,10 @@ Outcome Decode(const uint8_t* data, size_t size, const FrameDecoderOptions& opti
           WSBENCH_FUZZ_CHECK(ev.payload.size() <= wsbench::kMaxControlPayload);
           break;
         case FrameEventType::kClose:
-          WSBENCH_FUZZ_CHECK(ev.payload.size() <= wsbench::kMaxControlPayload - 2);
-          WSBENCH_FUZZ_CHECK(ev.close_code == 1005 || wsbench::IsValidWireCloseCode(ev.close_code));
+          WSBENCH_FUZZ_CHECK(ev.payload.size() <=
+                             wsbench::kMaxControlPayload - 2);
+          WSBENCH_FUZZ_CHECK(ev.close_code == 1005 ||
+                             wsbench::IsValidWireCloseCode(ev.close_code));
           WSBENCH_FUZZ_CHECK(wsbench::IsValidUtf8(ev.text()));
           WSBENCH_FUZZ_CHECK(decoder.closed());
           break;
@@ -139,8 +143,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Round trip through the encoder.
   for (const auto& [opcode, payload] : whole.messages) {
     std::string wire;
-    wsbench::AppendFrame({.opcode = opcode, .masked = true, .mask_key = {1, 2, 3, 4}},
-                         payload, wire);
+    wsbench::AppendFrame(
+        {.opcode = opcode, .masked = true, .mask_key = {1, 2, 3, 4}}, payload,
+        wire);
     std::vector<uint8_t> buffer(wire.begin(), wire.end());
     std::span<uint8_t> in(buffer);
     // Default limits: a message reassembled from fragments may exceed the

@@ -47,7 +47,8 @@ Verdict Check(wsbench::UpgradeRequestParser& parser, std::string_view received,
     const wsbench::HandshakeResult result =
         wsbench::AppendAcceptResponse(req, wsbench::HandshakeConfig{}, out);
     WSBENCH_FUZZ_CHECK(out.rfind("HTTP/1.1 101", 0) == 0);
-    WSBENCH_FUZZ_CHECK(out.find(std::string_view(result.accept.data(), result.accept.size())) !=
+    WSBENCH_FUZZ_CHECK(out.find(std::string_view(result.accept.data(),
+                                                 result.accept.size())) !=
                        std::string::npos);
   }
   return v;

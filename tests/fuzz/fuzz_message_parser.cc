@@ -30,8 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string padded = input;
   padded.resize(input.size() + wsbench::kMessagePadding, ' ');
   wsbench::Command second;
-  const wsbench::MessageError again =
-      parser->Parse(std::string_view(padded.data(), input.size()), padded.size(), second);
+  const wsbench::MessageError again = parser->Parse(
+      std::string_view(padded.data(), input.size()), padded.size(), second);
   WSBENCH_FUZZ_CHECK(again == code);
   if (code == wsbench::MessageError::kOk) {
     WSBENCH_FUZZ_CHECK(std::to_string(static_cast<int>(second.type)) == type);

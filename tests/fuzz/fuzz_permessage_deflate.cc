@@ -18,7 +18,8 @@
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   const uint8_t flags = data[0];
-  const std::string_view input(reinterpret_cast<const char*>(data + 1), size - 1);
+  const std::string_view input(reinterpret_cast<const char*>(data + 1),
+                               size - 1);
   wsbench::PerMessageDeflateParams params;
   params.server_no_context_takeover = flags & 1;
   params.client_no_context_takeover = flags & 2;

@@ -6,13 +6,13 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define WSBENCH_FUZZ_CHECK(cond)                                              \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, __LINE__, \
-                   #cond);                                                    \
-      std::abort();                                                           \
-    }                                                                         \
+#define WSBENCH_FUZZ_CHECK(cond)                                      \
+  do {                                                                \
+    if (!(cond)) {                                                    \
+      std::fprintf(stderr, "%s:%d: invariant failed: %s\n", __FILE__, \
+                   __LINE__, #cond);                                  \
+      std::abort();                                                   \
+    }                                                                 \
   } while (0)
 
 #endif  // WSBENCH_TESTS_FUZZ_FUZZ_UTIL_H_

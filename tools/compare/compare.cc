@@ -65,8 +65,13 @@ MetricRow NewRow(const std::string& name, const MetricSpec& m) {
 
 void JudgeDeterministic(const MetricSpec& m, const std::vector<double>& base,
                         const std::vector<double>& next, MetricRow& row) {
-  row.base = Median(base);
-  row.next = Median(next);
+  if (m.use_min) {
+    row.base = *std::min_element(base.begin(), base.end());
+    row.next = *std::min_element(next.begin(), next.end());
+  } else {
+    row.base = Median(base);
+    row.next = Median(next);
+  }
   row.base_n = static_cast<int>(base.size());
   row.next_n = static_cast<int>(next.size());
   row.change_pct = row.base != 0 ? (row.next / row.base - 1) * 100
@@ -79,8 +84,8 @@ void JudgeDeterministic(const MetricSpec& m, const std::vector<double>& base,
   row.verdict = worse ? Verdict::kRegressed
                       : better ? Verdict::kImproved : Verdict::kUnchanged;
   row.gated = true;
-  row.note = fmt::format("exact: tolerance {}% + {}", m.tolerance_pct,
-                         m.tolerance_abs);
+  row.note = fmt::format("exact{}: tolerance {}% + {}", m.use_min ? " (min)" : "",
+                         m.tolerance_pct, m.tolerance_abs);
 }
 
 void AddPresenceRow(Comparison& c, const std::string& name, Verdict verdict,

@@ -133,6 +133,12 @@ absl::Status ParseMetric(od::value& v, std::string_view source,
           have_ab = true;
           WSBENCH_ASSIGN_OR_RETURN(m.ab_threshold_pct, Number(value, source, p));
           if (m.ab_threshold_pct < 0) return Bad(source, p, "must be >= 0");
+        } else if (key == "statistic") {
+          WSBENCH_ASSIGN_OR_RETURN(std::string statistic, String(value, source, p));
+          if (statistic != "min" && statistic != "median") {
+            return Bad(source, p, "expected \"min\" or \"median\"");
+          }
+          m.use_min = statistic == "min";
         } else if (key == "tolerance_pct") {
           WSBENCH_ASSIGN_OR_RETURN(m.tolerance_pct, Number(value, source, p));
           if (m.tolerance_pct < 0) return Bad(source, p, "must be >= 0");
@@ -180,12 +186,16 @@ GateConfig DefaultGateConfig() {
     m.tolerance_abs = abs;
     return m;
   };
+  auto steady = [](MetricSpec m) {
+    m.use_min = true;
+    return m;
+  };
   c.metrics = {
       time("ops_per_second", "throughput", "ops/s", true, 12),
       time("p50_us", "P50", "us", false, 15),
       time("p95_us", "P95", "us", false, 20),
       time("p99_us", "P99", "us", false, 30),
-      exact("allocs_per_op", "allocs/op", "allocs", 0, 0.01),
+      steady(exact("allocs_per_op", "allocs/op", "allocs", 0, 0.01)),
       exact("instructions_per_op", "instr/op", "instr", 1, 0.5),
   };
   return c;

@@ -10,6 +10,7 @@
 //                  "max_contention": 1.3},
 //    "metrics": [{"key": "p95_us", "label": "P95", "better": "lower",
 //                 "kind": "time", "threshold_pct": 20}, ...]}
+//   (a deterministic metric may say "statistic": "min" or "median")
 //
 // Keys starting with "_" are comments and ignored; any other unknown key is
 // an error (a typo in the gate must not silently disable it).
@@ -46,6 +47,10 @@ struct MetricSpec {
   // kDeterministic: new may exceed base by tolerance_pct % + tolerance_abs.
   double tolerance_pct = 0;
   double tolerance_abs = 0;
+  // kDeterministic: which value of the repetitions is compared. "min" is
+  // the steady state (a process's first repetition also counts first-touch
+  // growth, so the median would depend on the repetition count).
+  bool use_min = false;
 };
 
 struct GateConfig {

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The wsbench-compare command line: exit codes 0 / 1 / 2 on the fixtures,
+# Markdown and JSON outputs, save-baseline refusing a partial run.
+# usage: compare_cli_test.sh WSBENCH_COMPARE FIXTURE_DIR
+set -u
+bin="$1"
+data="$2"
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect() {  # expected_code args...
+  local want="$1"; shift
+  "$bin" "$@" >"$tmp/out" 2>"$tmp/err"
+  local got=$?
+  [ "$got" = "$want" ] || { cat "$tmp/out" "$tmp/err" >&2; fail "wsbench-compare $* exited $got, want $want"; }
+}
+expect 0 "$data/base.json" "$data/identical.json"
+expect 1 "$data/base.json" "$data/regression.json" --markdown - --json "$tmp/v.json"
+grep -q '\*\*REGRESSED\*\*' "$tmp/out" || fail "markdown lacks REGRESSED"
+grep -q '"exit_code": 1' "$tmp/v.json" || fail "verdict json lacks exit_code 1"
+expect 0 "$data/base.json" "$data/improvement.json"
+expect 0 "$data/base.json" "$data/noisy.json"
+expect 1 "$data/base.json" "$data/fingerprint.json"
+grep -q 'fingerprints differ' "$tmp/out" || fail "no fingerprint line"
+expect 2 "$data/base.json" "$data/corrupt.json"
+grep -q 'corrupt.json' "$tmp/err" || fail "error does not name the file"
+expect 2 "$data/base.json" "$data/no_such.json"
+expect 2 "$data/base.json"
+expect 2 "$data/base.json" "$data/identical.json" --bogus
+expect 1 "$data/base.json" "$data/identical.json" --base-instructions "$data/instructions_base.json" \
+  --new-instructions "$data/instructions_plus5.json"
+expect 2 save-baseline "$data/partial.json" "$tmp/b.json"
+[ ! -e "$tmp/b.json" ] || fail "partial run written as a baseline"
+expect 0 save-baseline "$data/base.json" "$tmp/b.json" --instructions "$data/instructions_base.json"
+expect 0 "$tmp/b.json" "$tmp/b.json"
+expect 0 merge-runs "$tmp/m.json" "$data/base.json" "$data/base.json"
+expect 1 ab "$data/base.json" "$data/regression.json" "$data/identical.json" "$data/regression.json" \
+  "$data/base.json" "$data/regression.json" "$data/identical.json" "$data/regression.json" \
+  "$data/base.json" "$data/regression.json" "$data/identical.json" "$data/regression.json"
+echo "compare_cli_test: ok"
