@@ -249,7 +249,7 @@ class HandshakeWorkload : public Workload {
   }
 
   std::string ops_note() const override {
-    return "ops = level ops / 10 (one op = parse + SHA-1 accept + 101, about 1 us)";
+    return "ops = level ops / 10 (one op = parse + SHA-1 accept + 101: ~10K instructions, 1-2 us)";
   }
 
   void AddCounters(std::map<std::string, double>& counters) const override {

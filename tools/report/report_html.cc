@@ -252,7 +252,8 @@ std::string ChangeSection(const Report& r) {
       if (std::string_view(group) == "p95" ? row.metric != "p95_us" : !is_rate) continue;
       if (row.cls == ChangeClass::kNew || row.cls == ChangeClass::kMissing) continue;
       Bar bar;
-      bar.label = row.benchmark;
+      // A benchmark may have both rates (broadcast: publishes and deliveries).
+      bar.label = row.metric == "items_per_second" ? row.benchmark + " (items/s)" : row.benchmark;
       bar.value = row.change_pct;
       bar.key = row.benchmark;
       bar.metric = row.metric + ":change_pct";
