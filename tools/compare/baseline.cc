@@ -72,9 +72,8 @@ absl::StatusOr<ResultsFile> MergeInstructions(ResultsFile results,
   if (a.compiler != b.compiler) differ += " compiler";
   if (a.cxx_flags != b.cxx_flags) differ += " cxx_flags";
   if (a.build_type != b.build_type) differ += " build_type";
-  if (a.git_revision != b.git_revision || a.git_dirty != b.git_dirty) {
-    differ += " git_revision";
-  }
+  // git_revision is not compared: wsbench reads it from the source tree at
+  // run time, so a commit between the two runs of one binary would differ.
   if (!differ.empty()) {
     return absl::FailedPreconditionError(fmt::format(
         "{} and {} come from different builds (differ:{}); count instructions "

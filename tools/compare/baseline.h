@@ -38,7 +38,8 @@ absl::Status CheckBaselineCandidate(const results::ResultsFile& run,
 // by tools/instructions) set on every entry of the same benchmark name;
 // benchmarks only in `instructions` are appended as single iteration entries.
 // FailedPrecondition when the two were not produced by the same build
-// (compiler, cxx_flags, build_type or git_revision differ) or when
+// configuration (compiler, cxx_flags or build_type differ; the git revision
+// is read from the tree at run time, so it is not a build identity) or when
 // `instructions` is not an instructions file.
 absl::StatusOr<results::ResultsFile> MergeInstructions(
     results::ResultsFile results, const results::ResultsFile& instructions);
