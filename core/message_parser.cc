@@ -515,6 +515,85 @@ bool IsJsonNumber(std::string_view s) {
 
 }  // namespace
 
+// simdjson 3.0.1 keeps the on-demand parser's stage-1 output (the structural
+// index: the offsets of every {}[],: and of every string and scalar start) in
+// a private member. The data validator below reuses it instead of re-reading
+// every byte. Explicit instantiation may name private members
+// ([temp.spec.general]/6), so this gives read access without changing
+// simdjson; if a future simdjson renames the member this fails to compile.
+using StageOnePtr = std::unique_ptr<simdjson::internal::dom_parser_implementation> od::parser::*;
+StageOnePtr StageOneMember();
+template <StageOnePtr kMember>
+struct StageOneAccess {
+  friend StageOnePtr StageOneMember() { return kMember; }
+};
+template struct StageOneAccess<&od::parser::implementation>;
+
+// Checks the escapes of string text in [p, end) (end may include trailing
+// whitespace after the closing quote): each backslash must start one of the
+// RFC 8259 section 7 escapes. Stage 1 has already checked quotes, control
+// characters and UTF-8.
+bool CheckEscapes(const uint8_t* p, const uint8_t* end) {
+  for (;;) {
+    p = static_cast<const uint8_t*>(std::memchr(p, '\\', static_cast<size_t>(end - p)));
+    if (p == nullptr) return true;
+    if (p + 1 >= end) return false;
+    const uint8_t e = p[1];
+    if (e == 'u') {
+      if (p + 6 > end) return false;
+      if (!internal::IsHex(p[2]) || !internal::IsHex(p[3]) || !internal::IsHex(p[4]) ||
+          !internal::IsHex(p[5])) {
+        return false;
+      }
+      p += 6;
+    } else if (e == '"' || e == '\\' || e == '/' || e == 'b' || e == 'f' || e == 'n' ||
+               e == 'r' || e == 't') {
+      p += 2;
+    } else {
+      return false;
+    }
+  }
+}
+
+// A scalar atom (true/false/null/number) starting at p whose token ends
+// before `next` (the next structural): the grammar must consume it up to
+// whitespace or `next`.
+bool CheckAtom(const uint8_t* p, const uint8_t* next) {
+  const uint8_t* q = p;
+  auto literal = [&](const char* lit, size_t len) {
+    if (static_cast<size_t>(next - p) < len || std::memcmp(p, lit, len) != 0) return false;
+    q = p + len;
+    return true;
+  };
+  auto digit = [&](const uint8_t* at) { return at < next && internal::IsDigit(*at); };
+  switch (*p) {
+    case 't': if (!literal("true", 4)) return false; break;
+    case 'f': if (!literal("false", 5)) return false; break;
+    case 'n': if (!literal("null", 4)) return false; break;
+    default: {
+      if (*q == '-') ++q;
+      if (!digit(q)) return false;
+      if (*q == '0') {
+        ++q;
+      } else {
+        while (digit(q)) ++q;
+      }
+      if (q < next && *q == '.') {
+        ++q;
+        if (!digit(q)) return false;
+        while (digit(q)) ++q;
+      }
+      if (q < next && (*q == 'e' || *q == 'E')) {
+        ++q;
+        if (q < next && (*q == '+' || *q == '-')) ++q;
+        if (!digit(q)) return false;
+        while (digit(q)) ++q;
+      }
+    }
+  }
+  return q == next || internal::IsJsonSpace(*q);
+}
+
 struct MessageParser::Impl {
   od::parser parser;
   std::unique_ptr<char[]> padded;

@@ -2,15 +2,127 @@
 #include "wsbench/subscription_table.h"
 
 #include <cassert>
+#include <cstring>
 
 #include <fmt/format.h>
 
 namespace wsbench {
 namespace {
 
-absl::string_view AsAbsl(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+uint64_t Load64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+uint32_t Load32(const char* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+uint64_t Mix(uint64_t a, uint64_t b) {
+  const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
+  return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+}
+
+constexpr uint64_t kK0 = 0xa0761d6478bd642full;
+constexpr uint64_t kK1 = 0xe7037ed1a0b428dbull;
 
 }  // namespace
+
+uint64_t SubscriptionTable::HashName(std::string_view name) {
+  const char* p = name.data();
+  const size_t n = name.size();
+  uint64_t seed = kK0 ^ n;
+  uint64_t a, b;
+  if (n <= 16) {
+    if (n >= 8) {
+      a = Load64(p);
+      b = Load64(p + n - 8);
+    } else if (n >= 4) {
+      a = Load32(p);
+      b = Load32(p + n - 4);
+    } else if (n > 0) {
+      a = (uint64_t{static_cast<uint8_t>(p[0])} << 16) |
+          (uint64_t{static_cast<uint8_t>(p[n >> 1])} << 8) | static_cast<uint8_t>(p[n - 1]);
+      b = 0;
+    } else {
+      a = b = 0;
+    }
+  } else {
+    size_t i = n;
+    while (i > 16) {
+      seed = Mix(Load64(p) ^ kK1, Load64(p + 8) ^ seed);
+      p += 16;
+      i -= 16;
+    }
+    a = Load64(p + i - 16);
+    b = Load64(p + i - 8);
+  }
+  return Mix(kK1 ^ n, Mix(a ^ kK1, b ^ seed));
+}
+
+uint32_t SubscriptionTable::IndexFind(std::string_view name, uint64_t hash) const {
+  if (index_.empty()) return kEmpty;
+  const size_t mask = index_.size() - 1;
+  const uint32_t tag = static_cast<uint32_t>(hash >> 32);
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const IndexSlot slot = index_[i];
+    if (slot.channel == kEmpty) return kEmpty;
+    if (slot.tag == tag) {
+      const std::string& candidate = channels_[slot.channel]->name;
+      if (candidate.size() == name.size() &&
+          std::memcmp(candidate.data(), name.data(), name.size()) == 0) {
+        return slot.channel;
+      }
+    }
+  }
+}
+
+void SubscriptionTable::IndexGrow() {
+  std::vector<IndexSlot> old = std::move(index_);
+  index_.assign(old.empty() ? 64 : old.size() * 2, IndexSlot{0, kEmpty});
+  const size_t mask = index_.size() - 1;
+  for (const IndexSlot slot : old) {
+    if (slot.channel == kEmpty) continue;
+    const uint64_t hash = HashName(channels_[slot.channel]->name);
+    size_t i = hash & mask;
+    while (index_[i].channel != kEmpty) i = (i + 1) & mask;
+    index_[i] = slot;
+  }
+}
+
+void SubscriptionTable::IndexInsert(uint64_t hash, uint32_t channel) {
+  if ((index_used_ + 1) * 2 > index_.size()) IndexGrow();
+  const size_t mask = index_.size() - 1;
+  size_t i = hash & mask;
+  while (index_[i].channel != kEmpty) i = (i + 1) & mask;
+  index_[i] = IndexSlot{static_cast<uint32_t>(hash >> 32), channel};
+  ++index_used_;
+}
+
+void SubscriptionTable::IndexErase(std::string_view name, uint64_t hash) {
+  const uint32_t channel = IndexFind(name, hash);
+  if (channel == kEmpty) return;
+  const size_t mask = index_.size() - 1;
+  size_t hole = hash & mask;
+  while (index_[hole].channel != channel) hole = (hole + 1) & mask;
+  // Backward-shift deletion: move later entries of the probe run into the
+  // hole when their home slot does not lie cyclically in (hole, j].
+  for (size_t j = (hole + 1) & mask;; j = (j + 1) & mask) {
+    const IndexSlot slot = index_[j];
+    if (slot.channel == kEmpty) break;
+    const size_t home = HashName(channels_[slot.channel]->name) & mask;
+    const bool home_in_range = hole <= j ? (hole < home && home <= j) : (hole < home || home <= j);
+    if (!home_in_range) {
+      index_[hole] = slot;
+      hole = j;
+    }
+  }
+  index_[hole] = IndexSlot{0, kEmpty};
+  --index_used_;
+}
 
 SubscriptionTable::SubscriptionTable(SubscriptionTableOptions options)
     : options_(options) {}
@@ -31,8 +143,9 @@ absl::Status SubscriptionTable::ValidateName(std::string_view name) const {
   return absl::OkStatus();
 }
 
-absl::StatusOr<uint32_t> SubscriptionTable::InternForSubscribe(std::string_view name) {
-  if (auto it = by_name_.find(AsAbsl(name)); it != by_name_.end()) return it->second;
+absl::StatusOr<uint32_t> SubscriptionTable::InternForSubscribe(std::string_view name,
+                                                                uint64_t hash) {
+  if (uint32_t found = IndexFind(name, hash); found != kEmpty) return found;
   if (absl::Status s = ValidateName(name); !s.ok()) return s;
   if (options_.max_channels != 0 && live_channels_ >= options_.max_channels) {
     return absl::ResourceExhaustedError(
@@ -50,7 +163,7 @@ absl::StatusOr<uint32_t> SubscriptionTable::InternForSubscribe(std::string_view 
   Channel& c = *channels_[index];
   ++c.generation;  // Now odd: live.
   c.name.assign(name);
-  by_name_.emplace(AsAbsl(c.name), index);
+  IndexInsert(hash, index);
   ++live_channels_;
   ++channels_created_;
   return index;
@@ -58,7 +171,7 @@ absl::StatusOr<uint32_t> SubscriptionTable::InternForSubscribe(std::string_view 
 
 void SubscriptionTable::DropChannel(uint32_t index) {
   Channel& c = *channels_[index];
-  by_name_.erase(AsAbsl(c.name));
+  IndexErase(c.name, HashName(c.name));
   ++c.generation;  // Now even: stale.
   free_channels_.push_back(index);
   --live_channels_;
@@ -80,15 +193,26 @@ absl::StatusOr<SubscribeResult> SubscriptionTable::Subscribe(ConnIndex conn,
   assert(conn < connections_.size());
   // Membership is decided before interning so that a re-subscribe by name
   // costs one hash lookup and one scan.
-  auto it = by_name_.find(AsAbsl(name));
-  if (it != by_name_.end()) return Subscribe(conn, ChannelId{it->second, channels_[it->second]->generation});
+  const uint64_t hash = HashName(name);
+  if (const uint32_t found = IndexFind(name, hash); found != kEmpty) {
+    const ConnChannels& list = connections_[conn];
+    for (const Membership& m : list) {
+      if (m.channel == found) return SubscribeResult::kAlreadySubscribed;
+    }
+    if (list.size() >= options_.max_channels_per_connection) [[unlikely]] {
+      return absl::ResourceExhaustedError(fmt::format(
+          "connection {} is already subscribed to its limit of {} channels; cannot add '{}'",
+          conn, options_.max_channels_per_connection, name));
+    }
+    return AddMember(conn, found);
+  }
   const ConnChannels& list = connections_[conn];
   if (list.size() >= options_.max_channels_per_connection) {
     return absl::ResourceExhaustedError(fmt::format(
         "connection {} is already subscribed to its limit of {} channels; cannot add '{}'",
         conn, options_.max_channels_per_connection, name));
   }
-  absl::StatusOr<uint32_t> index = InternForSubscribe(name);
+  absl::StatusOr<uint32_t> index = InternForSubscribe(name, hash);
   if (!index.ok()) return index.status();
   return AddMember(conn, *index);
 }
@@ -155,12 +279,12 @@ bool SubscriptionTable::RemoveMember(ConnIndex conn, uint32_t channel) {
 absl::StatusOr<UnsubscribeResult> SubscriptionTable::Unsubscribe(ConnIndex conn,
                                                                  std::string_view name) {
   assert(conn < connections_.size());
-  auto it = by_name_.find(AsAbsl(name));
-  if (it == by_name_.end()) {
+  const uint32_t found = IndexFind(name, HashName(name));
+  if (found == kEmpty) {
     if (absl::Status s = ValidateName(name); !s.ok()) return s;
     return UnsubscribeResult::kNotSubscribed;
   }
-  return RemoveMember(conn, it->second) ? UnsubscribeResult::kUnsubscribed
+  return RemoveMember(conn, found) ? UnsubscribeResult::kUnsubscribed
                                         : UnsubscribeResult::kNotSubscribed;
 }
 
@@ -181,9 +305,9 @@ size_t SubscriptionTable::RemoveConnection(ConnIndex conn) {
 }
 
 std::optional<ChannelId> SubscriptionTable::Find(std::string_view name) const {
-  auto it = by_name_.find(AsAbsl(name));
-  if (it == by_name_.end()) return std::nullopt;
-  return ChannelId{it->second, channels_[it->second]->generation};
+  const uint32_t found = IndexFind(name, HashName(name));
+  if (found == kEmpty) return std::nullopt;
+  return ChannelId{found, channels_[found]->generation};
 }
 
 bool SubscriptionTable::IsSubscribed(ConnIndex conn, ChannelId channel) const {
@@ -211,7 +335,7 @@ size_t SubscriptionTable::MemoryUsage() const {
   size_t bytes = channels_.capacity() * sizeof(channels_[0]) +
                  free_channels_.capacity() * sizeof(uint32_t) +
                  connections_.capacity() * sizeof(ConnChannels) +
-                 by_name_.capacity() * (sizeof(std::pair<absl::string_view, uint32_t>) + 1);
+                 index_.capacity() * sizeof(IndexSlot);
   for (const auto& c : channels_) {
     bytes += sizeof(Channel) + c->subscribers.capacity() * sizeof(ConnIndex) +
              c->back.capacity() * sizeof(uint32_t);
@@ -241,8 +365,7 @@ absl::Status SubscriptionTable::CheckConsistency() const {
     if (c.subscribers.size() != c.back.size()) {
       return absl::InternalError(fmt::format("channel '{}' arrays differ in size", c.name));
     }
-    auto it = by_name_.find(AsAbsl(c.name));
-    if (it == by_name_.end() || it->second != i) {
+    if (IndexFind(c.name, HashName(c.name)) != i) {
       return absl::InternalError(fmt::format("channel '{}' missing from name index", c.name));
     }
     for (size_t p = 0; p < c.subscribers.size(); ++p) {
@@ -278,9 +401,9 @@ absl::Status SubscriptionTable::CheckConsistency() const {
       }
     }
   }
-  if (live != live_channels_ || live != by_name_.size()) {
+  if (live != live_channels_ || live != index_used_) {
     return absl::InternalError(fmt::format("live channel count {} vs gauge {} vs index {}",
-                                           live, live_channels_, by_name_.size()));
+                                           live, live_channels_, index_used_));
   }
   if (subs != subscriptions_) {
     return absl::InternalError(

@@ -1,5 +1,6 @@
 #include "wsbench/subscription_table.h"
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
@@ -162,6 +163,46 @@ TEST(SubscriptionTableTest, MemoryUsageGrowsWithContent) {
     ASSERT_TRUE(t.Subscribe(c, "channel-with-a-long-name-" + std::to_string(c % 7)).ok());
   }
   EXPECT_GT(t.MemoryUsage(), empty + 100 * sizeof(ConnIndex));
+}
+
+// The name index (open addressing, backward-shift erase) under heavy churn:
+// thousands of channels of every name length from 1 to 40 bytes are created
+// and dropped in random order; every live name must resolve to its channel and
+// every dropped one to nothing.
+TEST(SubscriptionTableTest, NameIndexSurvivesChurnOfManyChannels) {
+  constexpr int kNames = 3000;
+  std::mt19937_64 rng(7);
+  std::vector<std::string> names;
+  for (int i = 0; i < kNames; ++i) {
+    std::string n = std::to_string(i);
+    const size_t len = 1 + static_cast<size_t>(rng() % 40);
+    while (n.size() < len) n.push_back(static_cast<char>('a' + rng() % 26));
+    if (n.size() > len) n.resize(len);
+    names.push_back(n);
+  }
+  // Deduplicate (truncation may collide).
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  SubscriptionTable t(SubscriptionTableOptions{.max_channels_per_connection = 4096});
+  t.ResizeConnections(1);
+  std::vector<bool> live(names.size(), false);
+  for (int round = 0; round < 20000; ++round) {
+    const size_t k = rng() % names.size();
+    if (live[k]) {
+      ASSERT_EQ(*t.Unsubscribe(0, names[k]), UnsubscribeResult::kUnsubscribed);
+    } else {
+      ASSERT_EQ(*t.Subscribe(0, names[k]), SubscribeResult::kSubscribed);
+    }
+    live[k] = !live[k];
+    if (round % 2000 == 0 || round == 19999) {
+      ASSERT_TRUE(t.CheckConsistency().ok()) << t.CheckConsistency();
+      for (size_t i = 0; i < names.size(); ++i) {
+        const std::optional<ChannelId> id = t.Find(names[i]);
+        ASSERT_EQ(id.has_value(), static_cast<bool>(live[i])) << names[i];
+        if (id) EXPECT_EQ(t.name(*id), names[i]);
+      }
+    }
+  }
 }
 
 // Reference model: channel -> set of connections.

@@ -50,7 +50,6 @@
 #include <utility>
 #include <vector>
 
-#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -186,9 +185,27 @@ class SubscriptionTable {
   };
   using ConnChannels = std::vector<Membership>;
 
+  // The name index: open addressing with linear probing over slots of
+  // {32-bit hash tag, channel index}, at most half full, keyed by the
+  // channels' own names (no copies). The hash is inlined (a wyhash-style
+  // multiply-mix over 8-byte words) so a by-name lookup is a few
+  // instructions, one slot line and one name compare, with no call into a
+  // shared library. Erase uses backward-shift deletion (no tombstones).
+  struct IndexSlot {
+    uint32_t tag;      // Upper 32 bits of the name's hash.
+    uint32_t channel;  // kEmpty when the slot is free.
+  };
+  static constexpr uint32_t kEmpty = std::numeric_limits<uint32_t>::max();
+  static uint64_t HashName(std::string_view name);
+  // The channel index for `name`, or kEmpty.
+  uint32_t IndexFind(std::string_view name, uint64_t hash) const;
+  void IndexInsert(uint64_t hash, uint32_t channel);
+  void IndexErase(std::string_view name, uint64_t hash);
+  void IndexGrow();
+
   absl::Status ValidateName(std::string_view name) const;
   // Returns the live channel index for `name`, creating it; or an error.
-  absl::StatusOr<uint32_t> InternForSubscribe(std::string_view name);
+  absl::StatusOr<uint32_t> InternForSubscribe(std::string_view name, uint64_t hash);
   SubscribeResult AddMember(ConnIndex conn, uint32_t channel);
   bool RemoveMember(ConnIndex conn, uint32_t channel);
   void RemoveAt(ConnIndex conn, size_t conn_pos);
@@ -199,7 +216,8 @@ class SubscriptionTable {
   // their names; slots are recycled through free_channels_.
   std::vector<std::unique_ptr<Channel>> channels_;
   std::vector<uint32_t> free_channels_;
-  absl::flat_hash_map<absl::string_view, uint32_t> by_name_;
+  std::vector<IndexSlot> index_;  // Power-of-two size (or empty).
+  size_t index_used_ = 0;
   std::vector<ConnChannels> connections_;
   size_t live_channels_ = 0;
   size_t subscriptions_ = 0;

@@ -128,6 +128,8 @@ std::vector<int> Components(const Graph& graph, int& count) {
 }
 
 struct Expander {
+  explicit Expander(const Graph& g) : graph(g) {}
+
   const Graph& graph;
   std::vector<int> comp;                   // function -> component
   std::vector<std::vector<int>> members;   // component -> functions
@@ -284,7 +286,7 @@ absl::StatusOr<FoldedStacks> FoldCallgrind(std::string_view text,
         "not callgrind output: no 'events:' line (expected callgrind.out.PID)");
   }
 
-  Expander expander{graph};
+  Expander expander(graph);
   expander.Init();
   // Roots: functions nobody calls (from another component).
   std::vector<int> roots;
