@@ -9,7 +9,12 @@
 // level.ops operations drawn from the seed, about half subscribes (some to a
 // channel the connection already holds: idempotent re-subscribes) and half
 // unsubscribes (mostly of a channel the connection holds, some of one it does
-// not: the no-op path), with at most 32 channels per connection. Channels
+// not: the no-op path), with at most 32 channels per connection. Ops come in
+// bursts of 1 to 8 (uniform) for one connection, as a client names several
+// channels in one subscribe/unsubscribe message; the connection of each burst
+// is uniform over the level's connections, so at large levels every burst
+// starts on a cold connection and the channel side (Zipf) is as before: the
+// work per op is the same at every level, only the working set grows. Channels
 // whose last subscriber leaves are dropped and re-created later, as on a
 // server. Ops go through the by-name API (clients send names); each op is
 // packed into 4 bytes.
@@ -41,6 +46,9 @@ namespace {
 constexpr int kChannelBits = 12;
 constexpr int kChannels = 1 << kChannelBits;
 constexpr size_t kMaxPerConnection = 32;
+// Ops of one client message (a subscribe/unsubscribe naming 1 to 8 channels)
+// arrive back to back for the same connection.
+constexpr int kMaxBurst = 8;
 
 std::string ChannelName(int i) {
   constexpr const char* kRegions[] = {"eu", "us", "asia", "latam"};
@@ -121,8 +129,14 @@ class SubscriptionsWorkload : public Workload {
     // The op sequence and its expected results.
     expected_ = Counts{};
     ops_.resize(static_cast<size_t>(level.ops));
+    int32_t c = 0;
+    int burst_left = 0;
     for (int64_t i = 0; i < level.ops; ++i) {
-      const int32_t c = static_cast<int32_t>(rng() % connections_);
+      if (burst_left == 0) {  // The next client message: 1 to kMaxBurst ops.
+        c = static_cast<int32_t>(rng() % connections_);
+        burst_left = 1 + static_cast<int>(rng() % kMaxBurst);
+      }
+      --burst_left;
       std::vector<uint16_t>& mine = model[c];
       bool subscribe = rng() % 2 == 0;
       if (mine.size() >= kMaxPerConnection) subscribe = false;

@@ -342,7 +342,7 @@ size_t SubscriptionTable::MemoryUsage() const {
     if (c->name.capacity() > 15) bytes += c->name.capacity() + 1;
   }
   for (const ConnChannels& list : connections_) {
-    bytes += list.capacity() * sizeof(Membership);
+    bytes += list.heap_capacity() * sizeof(Membership);
   }
   return bytes;
 }

@@ -183,7 +183,59 @@ class SubscriptionTable {
     uint32_t channel;   // Channel slot index.
     uint32_t position;  // Position in that channel's subscribers.
   };
-  using ConnChannels = std::vector<Membership>;
+  // A connection's memberships: up to kInline of them inside the list itself
+  // (header + entries = one 64-byte line per connection, so the common case,
+  // a connection on a few channels, touches no second line), more in a heap
+  // array that doubles. Only what the table needs of a vector.
+  class alignas(64) ConnChannels {
+   public:
+    static constexpr uint32_t kInline = 7;
+    ConnChannels() = default;
+    ConnChannels(const ConnChannels&) = delete;
+    ConnChannels& operator=(const ConnChannels&) = delete;
+    ConnChannels(ConnChannels&& other) noexcept
+        : size_(other.size_), capacity_(other.capacity_), u_(other.u_) {
+      other.size_ = 0;
+      other.capacity_ = kInline;
+    }
+    ~ConnChannels() {
+      if (capacity_ > kInline) delete[] u_.heap;
+    }
+    size_t size() const { return size_; }
+    bool empty() const { return size_ == 0; }
+    // Heap entries held (0 while inline).
+    size_t heap_capacity() const { return capacity_ > kInline ? capacity_ : 0; }
+    Membership* data() { return capacity_ > kInline ? u_.heap : u_.items; }
+    const Membership* data() const { return capacity_ > kInline ? u_.heap : u_.items; }
+    Membership& operator[](size_t i) { return data()[i]; }
+    const Membership& operator[](size_t i) const { return data()[i]; }
+    Membership* begin() { return data(); }
+    Membership* end() { return data() + size_; }
+    const Membership* begin() const { return data(); }
+    const Membership* end() const { return data() + size_; }
+    void push_back(Membership m) {
+      if (size_ == capacity_) [[unlikely]] Grow();
+      data()[size_++] = m;
+    }
+    void pop_back() { --size_; }
+
+   private:
+    void Grow() {
+      const uint32_t capacity = capacity_ * 2;
+      Membership* heap = new Membership[capacity];
+      for (uint32_t i = 0; i < size_; ++i) heap[i] = data()[i];
+      if (capacity_ > kInline) delete[] u_.heap;
+      u_.heap = heap;
+      capacity_ = capacity;
+    }
+    uint32_t size_ = 0;
+    uint32_t capacity_ = kInline;
+    union Storage {
+      Membership items[kInline];
+      Membership* heap;
+    } u_;
+  };
+  static_assert(sizeof(ConnChannels) == 64, "one cache line per connection");
 
   // The name index: open addressing with linear probing over slots of
   // {32-bit hash tag, channel index}, at most half full, keyed by the
