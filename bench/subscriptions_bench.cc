@@ -280,6 +280,7 @@ class SubscriptionsWorkload : public Workload {
   void AddCounters(std::map<std::string, double>& counters) const override {
     const double n = std::max<double>(1, static_cast<double>(ops_.size()));
     counters["channels"] = kChannels;
+    counters["mean_ops_per_burst"] = (1.0 + kMaxBurst) / 2;
     counters["final_subscriptions"] = static_cast<double>(expected_subscriptions_);
     counters["resubscribe_pct"] = 100.0 * static_cast<double>(expected_.already) / n;
     counters["nonmember_unsubscribe_pct"] =

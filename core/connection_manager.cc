@@ -1,4 +1,4 @@
-// ConnectionManager: generational slots with a LIFO free list.
+// ConnectionManager: generational slots, lowest free slot first.
 #include "wsbench/connection_manager.h"
 
 #include <limits>
@@ -28,7 +28,8 @@ void ConnectionManager::Reserve(uint32_t n) {
   generations_.reserve(n);
   slots_.reserve(n);
   queues_.reserve(n);
-  free_.reserve(n);
+  free_bits_.reserve((size_t{n} + 63) / 64);
+  free_summary_.reserve((size_t{n} + 4095) / 4096);
   subscriptions_.ResizeConnections(n);
 }
 
@@ -48,12 +49,23 @@ absl::StatusOr<ConnectionId> ConnectionManager::Open(std::string_view user, Role
                     user, active_));
   }
   uint32_t index;
-  if (!free_.empty()) {
-    index = free_.back();
-    free_.pop_back();
+  if (free_count_ != 0) {
+    size_t sw = free_hint_;
+    while (free_summary_[sw] == 0) ++sw;
+    free_hint_ = sw;
+    const size_t w = sw * 64 + static_cast<size_t>(__builtin_ctzll(free_summary_[sw]));
+    uint64_t& bits = free_bits_[w];
+    index = static_cast<uint32_t>(w * 64 + static_cast<size_t>(__builtin_ctzll(bits)));
+    bits &= bits - 1;
+    if (bits == 0) free_summary_[sw] &= ~(uint64_t{1} << (w & 63));
+    --free_count_;
     queues_[index].Reset(options_.queue_byte_limit);
   } else {
     index = static_cast<uint32_t>(slots_.size());
+    if (index % 64 == 0) {
+      free_bits_.push_back(0);
+      if (index % 4096 == 0) free_summary_.push_back(0);
+    }
     generations_.push_back(0);
     slots_.emplace_back();
     queues_.emplace_back(options_.queue_byte_limit);
@@ -75,7 +87,11 @@ absl::Status ConnectionManager::Close(ConnectionId id) {
   queue.Clear();
   queue.RequestClose();
   ++generations_[id.index];  // Now even: closed; every copy of `id` is stale.
-  free_.push_back(id.index);
+  const size_t w = id.index / 64;
+  if (free_bits_[w] == 0) free_summary_[w / 64] |= uint64_t{1} << (w & 63);
+  free_bits_[w] |= uint64_t{1} << (id.index & 63);
+  if (w / 64 < free_hint_) free_hint_ = w / 64;
+  ++free_count_;
   --active_;
   ++closed_total_;
   return absl::OkStatus();
@@ -130,7 +146,8 @@ size_t ConnectionManager::MemoryUsage() const {
   size_t bytes = sizeof(*this) + generations_.capacity() * sizeof(uint32_t) +
                  slots_.capacity() * sizeof(Slot) +
                  queues_.capacity() * sizeof(OutboundQueue) +
-                 free_.capacity() * sizeof(ConnIndex) + subscriptions_.MemoryUsage() +
+                 (free_bits_.capacity() + free_summary_.capacity()) * sizeof(uint64_t) +
+                 subscriptions_.MemoryUsage() +
                  frame_pool_.MemoryUsage();
   for (size_t i = 0; i < slots_.size(); ++i) {
     if (slots_[i].user.capacity() > 15) bytes += slots_[i].user.capacity() + 1;

@@ -27,10 +27,10 @@ char* WriteQuoted(char* p, std::string_view text) {
   const char* s = text.data();
   const char* const end = s + text.size();
   while (s < end) {
-    // Copy the run that needs no escaping in one go.
-    const char* run = s;
-    // 8 bytes at a time while no byte needs escaping (SWAR: a byte is flagged
-    // when it equals '"' or '\\' or is below 0x20).
+    // Copy 8 bytes at a time while none needs escaping (SWAR: a byte is
+    // flagged when it equals '"' or '\\' or is below 0x20). The caller
+    // reserved MaxQuoted(text.size()) >= the bytes still to read, so the
+    // 8-byte store stays inside the buffer; no memcpy call for short names.
     constexpr uint64_t kOnes = 0x0101010101010101ull;
     constexpr uint64_t kHigh = 0x8080808080808080ull;
     while (end - s >= 8) {
@@ -42,11 +42,11 @@ char* WriteQuoted(char* p, std::string_view text) {
           kHigh) {
         break;
       }
+      std::memcpy(p, &w, 8);
+      p += 8;
       s += 8;
     }
-    while (s < end && !NeedsEscape(static_cast<unsigned char>(*s))) ++s;
-    std::memcpy(p, run, static_cast<size_t>(s - run));
-    p += s - run;
+    while (s < end && !NeedsEscape(static_cast<unsigned char>(*s))) *p++ = *s++;
     if (s == end) break;
     const unsigned char c = static_cast<unsigned char>(*s++);
     *p++ = '\\';

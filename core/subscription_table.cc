@@ -31,7 +31,8 @@ constexpr uint64_t kK1 = 0xe7037ed1a0b428dbull;
 
 }  // namespace
 
-uint64_t SubscriptionTable::HashName(std::string_view name) {
+// Inlined into every lookup (only this file calls it).
+[[gnu::always_inline]] inline uint64_t SubscriptionTable::HashName(std::string_view name) {
   const char* p = name.data();
   const size_t n = name.size();
   uint64_t seed = kK0 ^ n;
@@ -63,7 +64,8 @@ uint64_t SubscriptionTable::HashName(std::string_view name) {
   return Mix(kK1 ^ n, Mix(a ^ kK1, b ^ seed));
 }
 
-uint32_t SubscriptionTable::IndexFind(std::string_view name, uint64_t hash) const {
+[[gnu::always_inline]] inline uint32_t SubscriptionTable::IndexFind(std::string_view name,
+                                                                       uint64_t hash) const {
   if (index_.empty()) return kEmpty;
   const size_t mask = index_.size() - 1;
   const uint32_t tag = static_cast<uint32_t>(hash >> 32);

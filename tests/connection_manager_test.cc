@@ -76,6 +76,46 @@ TEST(ConnectionManagerTest, StaleIdNeverReachesTheSlotsNextConnection) {
   EXPECT_FALSE(m.subscriptions().Find("news").has_value());
 }
 
+// Open takes the lowest free slot, across bitmap word and summary boundaries,
+// and appends only when no slot is free.
+TEST(ConnectionManagerTest, OpenTakesTheLowestFreeSlot) {
+  constexpr uint32_t kSlots = 10000;  // More than one summary word (4096).
+  ConnectionManager m;
+  std::vector<ConnectionId> ids;
+  for (uint32_t i = 0; i < kSlots; ++i) {
+    ids.push_back(*m.Open("u", RoleSet()));
+    ASSERT_EQ(ids.back().index, i);
+  }
+  std::mt19937_64 rng(3);
+  std::set<uint32_t> closed;
+  for (int k = 0; k < 3000; ++k) {
+    const uint32_t i = static_cast<uint32_t>(rng() % kSlots);
+    if (closed.insert(i).second) {
+      ASSERT_TRUE(m.Close(ids[i]).ok());
+    }
+  }
+  // Reopen half of them: they come back in ascending slot order.
+  const size_t reopen = closed.size() / 2;
+  for (size_t k = 0; k < reopen; ++k) {
+    const uint32_t lowest = *closed.begin();
+    closed.erase(closed.begin());
+    const ConnectionId id = *m.Open("v", RoleSet());
+    ASSERT_EQ(id.index, lowest);
+    ids[lowest] = id;
+  }
+  // Free a low slot again: it is the next one taken.
+  ASSERT_TRUE(m.Close(ids[1]).ok());
+  EXPECT_EQ(m.Open("w", RoleSet())->index, 1u);
+  // Fill every hole, then a new slot is appended.
+  while (!closed.empty()) {
+    const uint32_t lowest = *closed.begin();
+    closed.erase(closed.begin());
+    ASSERT_EQ(m.Open("x", RoleSet())->index, lowest);
+  }
+  EXPECT_EQ(m.Open("y", RoleSet())->index, kSlots);
+  EXPECT_EQ(m.active(), kSlots + 1);
+}
+
 TEST(ConnectionManagerTest, Gauges) {
   ConnectionManager m;
   std::vector<ConnectionId> ids;

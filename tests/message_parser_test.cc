@@ -177,6 +177,31 @@ TEST(MessageParserTest, BadDataGrammarIsRejectedEvenThoughDataIsRaw) {
   }
 }
 
+// Container data is checked by walking simdjson's structural index; every
+// grammar rule must hold at every depth, and valid text must pass untouched.
+TEST(MessageParserTest, ContainerDataIsCheckedAtEveryDepth) {
+  MessageParser parser;
+  Command command;
+  for (const char* data :
+       {R"([true,false,null,-0,0.5e-7,1E+2,"a\\\"b\u00e9\/",{},[],{"a":{"b":[[]]}}])",
+        "[ 1 , true\t,\n\"x\" ,null ]", R"(["a\\"])", R"({"a\\":1,"b":[false]})",
+        R"({"k":"\b\f\n\r\t\""})", "[[[1],[2,[3]]],{}]", R"({"":""})"}) {
+    const std::string text = std::string(R"({"type":"publish","channel":"c","data":)") + data + "}";
+    ASSERT_EQ(parser.Parse(text, command), MessageError::kOk) << data << parser.last_status();
+    EXPECT_EQ(command.data, data);
+  }
+  for (const char* data :
+       {"[tru]", "[truex]", "[fals]", "[nul]", "[-]", "[1.]", "[1e+]", "[01]", "[-01]",
+        "[1 2]", "[1,]", "[,1]", "[1}", R"({"a":1])", R"({"a":1 "b":2})", R"({"a"})",
+        R"({"a":})", "{:1}", R"({"a":1,})", R"([{"a":[1,{"b":"\q"}]}])", R"(["ok","\u12"])",
+        R"([["x"]"y"])", "[true false]", "[1.5.5]", "[+1]", "[.5]", R"({"a":1:2})",
+        R"([{"a":1},{"b" 2}])", "[[],]", R"({"a":"b","c"})", "[1,\\u0031]"}) {
+    const std::string text = std::string(R"({"type":"publish","channel":"c","data":)") + data + "}";
+    EXPECT_EQ(parser.Parse(text, command), MessageError::kMalformedJson)
+        << data << " -> " << parser.last_status();
+  }
+}
+
 TEST(MessageParserTest, ErrorOffsetsPointAtTheProblem) {
   MessageParser parser;
   Command command;

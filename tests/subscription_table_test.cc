@@ -199,7 +199,9 @@ TEST(SubscriptionTableTest, NameIndexSurvivesChurnOfManyChannels) {
       for (size_t i = 0; i < names.size(); ++i) {
         const std::optional<ChannelId> id = t.Find(names[i]);
         ASSERT_EQ(id.has_value(), static_cast<bool>(live[i])) << names[i];
-        if (id) EXPECT_EQ(t.name(*id), names[i]);
+        if (id) {
+          EXPECT_EQ(t.name(*id), names[i]);
+        }
       }
     }
   }

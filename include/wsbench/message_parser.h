@@ -17,9 +17,9 @@
 // its UTF-8 (about 60 ns + 0.5 ns/byte here); the fields are then read once in
 // document order. "data" is kept as raw JSON text but still fully validated
 // (structure, literals, numbers and string escapes; ParserOptions::
-// validate_data) by a byte-level recursive-descent check after simdjson has
-// bracket-matched it, so a server never relays malformed JSON inside its event
-// envelope; channel names are unescaped into
+// validate_data) after simdjson has bracket-matched it, by a grammar walk over
+// stage 1's structural index (not over every byte), so a server never relays
+// malformed JSON inside its event envelope; channel names are unescaped into
 // simdjson's string scratch. Errors cost more: the message is re-scanned by
 // a scalar UTF-8 and JSON checker so that each rejected message gets exactly
 // one code (see MessageError for the precedence) and the byte where the

@@ -6,7 +6,10 @@
 //                            parallel array of back-indices into each
 //                            subscriber's own channel list;
 //   connection -> channels   a dense array of {channel index, position in that
-//                            channel's subscriber array}.
+//                            channel's subscriber array}, the first 7 inline
+//                            in the connection's own 64-byte entry;
+//   name -> channel          an inlined open-addressing hash index (no
+//                            string copies: it keys on the channels' names).
 // Unsubscribe swap-removes from both arrays and fixes the two moved entries
 // through the back-indices, so both sides stay dense and consistent.
 //
