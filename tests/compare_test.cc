@@ -245,6 +245,23 @@ TEST(CompareTest, InstructionsFivePercentRiseFailsHalfPercentPasses) {
   EXPECT_FALSE(MergeInstructions(base, Load("identical.json")).ok());
 }
 
+TEST(CompareTest, InstructionsNotGatedAcrossCpuModels) {
+  // SIMD paths are chosen at run time, so another CPU model legitimately
+  // executes other instructions: the rise is shown, not gated.
+  auto base = MergeInstructions(Load("base.json"), Load("instructions_base.json"));
+  ASSERT_TRUE(base.ok()) << base.status();
+  auto next = MergeInstructions(Load("identical.json"), Load("instructions_plus5.json"));
+  ASSERT_TRUE(next.ok()) << next.status();
+  next->info.fingerprint.cpu_model = "Some Other CPU @ 3.00GHz";
+  Comparison c = Compare(*base, *next, RepoConfig());
+  const MetricRow* row = Row(c, "messages/medium", "instructions_per_op");
+  ASSERT_NE(row, nullptr);
+  EXPECT_EQ(row->verdict, Verdict::kRegressed);
+  EXPECT_FALSE(row->gated);
+  EXPECT_NE(row->note.find("CPU model"), std::string::npos);
+  EXPECT_EQ(ExitCode(c), 0);
+}
+
 TEST(CompareTest, DeterministicAcrossCalls) {
   GateConfig config = RepoConfig();
   std::string a = RenderJson(Compare(Load("base.json"), Load("noisy.json"), config));
