@@ -1,5 +1,7 @@
 #include "results_file.h"
 
+#include "results_json.h"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -628,65 +630,14 @@ std::string WriteResultsJson(const ResultsFile& file) {
   return out;
 }
 
+// One writer and one escaper for the whole project: the suite's (bench/results_json.h).
 absl::Status WriteFileAtomically(const std::string& path,
                                  std::string_view contents) {
-  std::string tmp = fmt::format("{}.tmp.{}", path, ::getpid());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) {
-    return absl::InternalError(
-        fmt::format("{}: cannot create: {}", tmp, std::strerror(errno)));
-  }
-  size_t done = 0;
-  while (done < contents.size()) {
-    ssize_t n = ::write(fd, contents.data() + done, contents.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      int saved = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      return absl::InternalError(
-          fmt::format("{}: write failed: {}", tmp, std::strerror(saved)));
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    int saved = errno;
-    ::unlink(tmp.c_str());
-    return absl::InternalError(
-        fmt::format("{}: flush failed: {}", tmp, std::strerror(saved)));
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int saved = errno;
-    ::unlink(tmp.c_str());
-    return absl::InternalError(fmt::format("{}: rename from {} failed: {}",
-                                           path, tmp, std::strerror(saved)));
-  }
-  return absl::OkStatus();
+  return bench::WriteFileAtomically(path, contents);
 }
 
 std::string JsonQuote(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-  return out;
+  return fmt::format("\"{}\"", bench::JsonEscape(s));
 }
 
 std::string JsonNumber(double v) {
