@@ -94,6 +94,7 @@ Rbac::Rbac()
                  static_cast<uint64_t>(reinterpret_cast<uintptr_t>(this)) ^
                  static_cast<uint64_t>(
                      std::chrono::steady_clock::now().time_since_epoch().count())) {}
+Rbac::Rbac(uint64_t hash_seed) : hash_seed_(hash_seed) {}
 Rbac::~Rbac() = default;
 Rbac::Rbac(Rbac&&) noexcept = default;
 Rbac& Rbac::operator=(Rbac&&) noexcept = default;

@@ -99,7 +99,12 @@ class Rbac {
   // Trie results remembered before the memo is cleared.
   static constexpr size_t kMaxMemoChannels = 1 << 16;
 
+  // The channel hash is seeded per instance so that clients cannot choose
+  // names that collide (hash flooding). The default seed mixes the address
+  // and the clock; pass a fixed seed where runs must repeat exactly (the
+  // benchmark harness, whose instruction counts are gated).
   Rbac();
+  explicit Rbac(uint64_t hash_seed);
   ~Rbac();
   Rbac(Rbac&&) noexcept;
   Rbac& operator=(Rbac&&) noexcept;
