@@ -20,6 +20,7 @@
 #include "fingerprint.h"
 #include "fmt/format.h"
 #include "histogram.h"
+#include "machine_probe.h"
 #include "results.h"
 #include "results_json.h"
 #include "suite_flags.h"
@@ -209,6 +210,8 @@ class Runner {
     }
 
     RepetitionResult rep;
+    // The machine's speed around this repetition (see machine_probe.h).
+    const double probe_before_ns = MachineProbeNs();
     double timed_ns = 0, cpu_ns = 0;
     uint64_t allocs = 0;
     int64_t passes = 0;
@@ -276,6 +279,9 @@ class Runner {
     if (AllocCountingEnabled()) rep.numbers["allocs_per_op"] = allocs / total_ops;
 
     if (!LatencyPass(state, p, w, ops, ns_per_op, rep)) return;
+    // The slower of the probes before and after: a repetition is only as
+    // trustworthy as the worst moment it covers.
+    rep.numbers["probe_ns"] = std::max(probe_before_ns, MachineProbeNs());
 
     std::map<std::string, double> counters;
     w.AddCounters(counters);

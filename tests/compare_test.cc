@@ -192,6 +192,99 @@ ResultsFile WithAllocs(const std::vector<double>& allocs) {
   return file;
 }
 
+// A run of one gated benchmark (permissions/medium, 100,000 ops per pass)
+// whose repetitions carry throughput and the machine probe around each.
+ResultsFile WithProbes(const std::vector<double>& ops_per_second,
+                       const std::vector<double>& probe_us) {
+  ResultsFile file;
+  file.path = "probe.json";
+  file.info.complete = true;
+  file.info.repetitions = static_cast<int>(ops_per_second.size());
+  for (size_t i = 0; i < ops_per_second.size(); ++i) {
+    results::BenchmarkRun run;
+    run.name = run.run_name = "permissions/medium";
+    run.level = "medium";
+    run.repetition_index = static_cast<int64_t>(i);
+    run.numbers["ops"] = 100'000;
+    run.numbers["ops_per_second"] = ops_per_second[i];
+    if (i < probe_us.size()) run.numbers["probe_ns"] = probe_us[i] * 1e3;
+    file.runs.push_back(run);
+  }
+  return file;
+}
+
+const std::vector<double> kQuietRates = {34.2e6, 34.7e6, 34.3e6, 33.4e6, 34.7e6,
+                                         34.4e6, 34.1e6, 33.9e6, 34.5e6};
+const std::vector<double> kQuietProbes = {274, 275, 278, 275, 274, 278, 276, 273, 277};
+
+TEST(CompareTest, RepetitionsOffTheBaselineMachineSpeedAreLeftOut) {
+  // Measured here: a noisy neighbour took 6 of 9 repetitions (two of three
+  // processes) down to 22M checks/s, and the probe from 275 us to 360-430 us.
+  const ResultsFile base = WithProbes(kQuietRates, kQuietProbes);
+  const ResultsFile noisy =
+      WithProbes({22.0e6, 22.8e6, 22.7e6, 34.0e6, 34.6e6, 34.2e6, 23.4e6, 31.5e6, 23.9e6},
+                 {430, 429, 431, 276, 274, 278, 356, 383, 361});
+  GateConfig config = RepoConfig();
+  ASSERT_GT(config.max_probe_drift, 0);
+  Comparison c = Compare(base, noisy, config);
+  const MetricRow* thr = Row(c, "permissions/medium", "ops_per_second");
+  ASSERT_NE(thr, nullptr);
+  EXPECT_TRUE(thr->gated) << thr->note;
+  EXPECT_EQ(thr->next_n, 3);
+  EXPECT_EQ(thr->verdict, Verdict::kUnchanged);
+  EXPECT_EQ(c.probe_dropped_next, 6);
+  EXPECT_EQ(c.probe_dropped_base, 0);
+  EXPECT_EQ(c.regressions, 0);
+  bool noted = false;
+  for (const std::string& note : c.notes) noted |= note.find("machine probe") != std::string::npos;
+  EXPECT_TRUE(noted);
+}
+
+TEST(CompareTest, AllRepetitionsOffSpeedShowTimeButDoNotGateIt) {
+  const ResultsFile base = WithProbes(kQuietRates, kQuietProbes);
+  const ResultsFile slow_machine =
+      WithProbes({22.0e6, 22.8e6, 22.7e6, 22.6e6, 19.7e6, 22.3e6, 23.4e6, 22.5e6, 23.9e6},
+                 {430, 429, 431, 380, 371, 390, 356, 383, 361});
+  Comparison c = Compare(base, slow_machine, RepoConfig());
+  const MetricRow* thr = Row(c, "permissions/medium", "ops_per_second");
+  ASSERT_NE(thr, nullptr);
+  EXPECT_FALSE(thr->gated);
+  EXPECT_EQ(thr->verdict, Verdict::kRegressed);  // shown, with its verdict
+  EXPECT_NE(thr->note.find("machine speed"), std::string::npos) << thr->note;
+  EXPECT_EQ(c.regressions, 0);
+
+  // Without the probe check this is the false alarm seen here (unchanged
+  // code, every process on a slowed core).
+  GateConfig unchecked = RepoConfig();
+  unchecked.max_probe_drift = 0;
+  EXPECT_EQ(Compare(base, slow_machine, unchecked).regressions, 1);
+}
+
+TEST(CompareTest, RealSlowdownAtTheBaselineMachineSpeedStillFails) {
+  // The deliberate 25% slowdown, measured at the baseline's machine speed.
+  const ResultsFile base = WithProbes(kQuietRates, kQuietProbes);
+  const ResultsFile slowed =
+      WithProbes({28.0e6, 28.6e6, 28.6e6, 28.7e6, 29.1e6, 28.7e6, 28.2e6, 28.4e6, 28.5e6},
+                 {276, 275, 279, 274, 276, 277, 275, 274, 278});
+  Comparison c = Compare(base, slowed, RepoConfig());
+  const MetricRow* thr = Row(c, "permissions/medium", "ops_per_second");
+  ASSERT_NE(thr, nullptr);
+  EXPECT_TRUE(thr->gated);
+  EXPECT_EQ(thr->verdict, Verdict::kRegressed);
+  EXPECT_EQ(c.regressions, 1);
+  EXPECT_EQ(c.probe_dropped_next, 0);
+}
+
+TEST(CompareTest, RunsWithoutProbesAreJudgedOnEveryRepetition) {
+  // Baselines recorded before the probe existed keep working.
+  const ResultsFile base = WithProbes(kQuietRates, {});
+  const ResultsFile noisy = WithProbes(
+      {22.0e6, 22.8e6, 22.7e6, 34.0e6, 34.6e6, 34.2e6, 23.4e6, 31.5e6, 23.9e6}, {});
+  Comparison c = Compare(base, noisy, RepoConfig());
+  EXPECT_EQ(Row(c, "permissions/medium", "ops_per_second")->next_n, 9);
+  EXPECT_EQ(c.probe_dropped_next, 0);
+}
+
 TEST(CompareTest, AllocationsCompareTheSteadyState) {
   // A process's first repetition also counts first-touch growth; the gate
   // compares the minimum, so 3 vs 5 repetitions per process is no change ...
@@ -336,6 +429,17 @@ TEST(BaselineTest, RefusesPartialAndShortRuns) {
   ASSERT_FALSE(few.ok());
   EXPECT_NE(few.message().find("repetitions"), absl::string_view::npos);
   EXPECT_FALSE(CheckBaselineCandidate(Load("instructions_base.json"), config).ok());
+}
+
+TEST(BaselineTest, RefusesARunWhoseMachineChangedSpeed) {
+  GateConfig config = RepoConfig();
+  ResultsFile quiet = WithProbes(kQuietRates, kQuietProbes);
+  EXPECT_TRUE(CheckBaselineCandidate(quiet, config).ok());
+  ResultsFile mixed = WithProbes(kQuietRates, {274, 275, 278, 380, 374, 390, 276, 273, 277});
+  absl::Status s = CheckBaselineCandidate(mixed, config);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("speed changed"), absl::string_view::npos) << s;
+  EXPECT_NE(s.message().find("3 of 9"), absl::string_view::npos) << s;
 }
 
 TEST(BaselineTest, SaveBaselineWritesAtomicallyAndRefusesPartial) {

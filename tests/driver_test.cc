@@ -132,6 +132,8 @@ TEST(DriverTest, CompleteRunWritesResultsAndSummary) {
       EXPECT_DOUBLE_EQ(double(b["fake_counter"].get_double()), 42);
       EXPECT_GT(double(b["p95_us"].get_double()), 0);
       EXPECT_GE(int64_t(b["latency_batch"].get_int64()), 1);
+      // The machine probe around the repetition (tens of microseconds at least).
+      EXPECT_GT(double(b["probe_ns"].get_double()), 1e4);
       EXPECT_DOUBLE_EQ(double(b["items_per_op"].get_double()), 3);
       EXPECT_EQ(std::string_view(b["ops_note"].get_string()), "ops = level ops / 10");
     } else if (std::string_view(b["aggregate_name"].get_string()) == "median") {

@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "compare.h"
 #include "fmt/format.h"
 #include "wsbench/status_macros.h"
 
@@ -13,6 +14,10 @@ namespace wsbench::compare {
 using results::BenchmarkRun;
 using results::ResultsFile;
 using results::RunType;
+
+// Share of a baseline's repetitions allowed off the median machine probe
+// (a stray interrupt), beyond which the machine changed speed mid-run.
+constexpr double kMaxBaselineProbeOffShare = 0.05;
 
 absl::Status CheckBaselineCandidate(const ResultsFile& run,
                                     const GateConfig& config) {
@@ -54,6 +59,26 @@ absl::Status CheckBaselineCandidate(const ResultsFile& run,
       return refuse(fmt::format("benchmark {} has {} repetitions; at least {} "
                                 "needed",
                                 name, n, config.baseline_min_repetitions));
+    }
+  }
+  // A baseline is the reference machine speed for every later gate: refuse
+  // one whose machine changed speed while it was measured.
+  const double probe = MedianProbeNs(run);
+  if (config.max_probe_drift > 0 && std::isfinite(probe)) {
+    int total = 0, off = 0;
+    for (const BenchmarkRun& r : run.runs) {
+      if (r.run_type != RunType::kIteration) continue;
+      if (auto p = r.Number("probe_ns"); p && *p > 0) {
+        ++total;
+        if (std::abs(*p / probe - 1) > config.max_probe_drift) ++off;
+      }
+    }
+    if (off > total * kMaxBaselineProbeOffShare) {
+      return refuse(fmt::format(
+          "the machine's speed changed while it was measured: {} of {} repetitions ran more "
+          "than {:.0f}% off the median machine probe ({:.1f} us); measure again on a quiet "
+          "machine",
+          off, total, config.max_probe_drift * 100, probe / 1e3));
     }
   }
   return absl::OkStatus();

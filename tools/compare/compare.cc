@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <optional>
 #include <set>
 
 #include "fmt/format.h"
@@ -27,6 +28,43 @@ std::vector<double> Values(const ResultsFile& file, const std::string& name,
     }
   }
   return values;
+}
+
+// A repetition's value of one metric and the machine probe around it.
+struct ProbedValue {
+  double value;
+  double probe_ns;  // NaN when the repetition has no probe
+};
+
+std::vector<ProbedValue> ProbedValues(const ResultsFile& file, const std::string& name,
+                                      const std::string& key) {
+  std::vector<ProbedValue> out;
+  for (const BenchmarkRun& run : file.runs) {
+    if (run.run_type != results::RunType::kIteration || run.run_name != name ||
+        run.failed()) {
+      continue;
+    }
+    if (std::optional<double> v = run.Number(key)) {
+      out.push_back({*v, run.Number("probe_ns").value_or(kNaN)});
+    }
+  }
+  return out;
+}
+
+// Values of repetitions whose probe is within `drift` of `reference`
+// (all of them when either is unknown); counts the others in `dropped`.
+std::vector<double> KeepSteady(const std::vector<ProbedValue>& values, double reference,
+                               double drift, int& dropped) {
+  std::vector<double> kept;
+  for (const ProbedValue& v : values) {
+    if (drift > 0 && std::isfinite(reference) && reference > 0 && std::isfinite(v.probe_ns) &&
+        std::abs(v.probe_ns / reference - 1) > drift) {
+      ++dropped;
+      continue;
+    }
+    kept.push_back(v.value);
+  }
+  return kept;
 }
 
 std::string LevelOf(const ResultsFile& file, const std::string& name) {
@@ -142,6 +180,15 @@ void AddFingerprintNote(Comparison& c) {
 
 }  // namespace
 
+double MedianProbeNs(const ResultsFile& file) {
+  std::vector<double> probes;
+  for (const BenchmarkRun& run : file.runs) {
+    if (run.run_type != results::RunType::kIteration || run.failed()) continue;
+    if (auto probe = run.Number("probe_ns"); probe && *probe > 0) probes.push_back(*probe);
+  }
+  return probes.empty() ? kNaN : Median(probes);
+}
+
 double Contention(const ResultsFile& file) {
   std::vector<double> ratios;
   for (const BenchmarkRun& run : file.runs) {
@@ -178,9 +225,13 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
   c.busy = config.max_contention > 0 &&
            (c.base_contention > config.max_contention ||
             c.next_contention > config.max_contention);
-  const bool time_gated = c.fingerprint_mismatches.empty() && !c.busy;
   const bool cpu_differs = base.info.fingerprint.cpu_model !=
                            next.info.fingerprint.cpu_model;
+  // The probe is only comparable on the same machine profile.
+  const double probe_drift =
+      c.fingerprint_mismatches.empty() ? config.max_probe_drift : 0.0;
+  c.base_probe_ns = MedianProbeNs(base);
+  c.next_probe_ns = MedianProbeNs(next);
   std::set<std::string> base_names, next_names;
   for (const auto& n : base.BenchmarkNames()) base_names.insert(n);
   for (const auto& n : next.BenchmarkNames()) next_names.insert(n);
@@ -227,6 +278,29 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
         c.rows.push_back(std::move(row));
         continue;
       }
+      // Time statistics use only repetitions measured at the baseline's
+      // machine speed (when both sides carry probes).
+      bool probe_short = false;
+      if (probe_drift > 0 && std::isfinite(c.base_probe_ns)) {
+        std::vector<ProbedValue> px = ProbedValues(base, name, m.key);
+        std::vector<ProbedValue> py = ProbedValues(next, name, m.key);
+        if (px.size() == xs.size() && py.size() == ys.size()) {
+          int dropped_x = 0, dropped_y = 0;
+          std::vector<double> kx = KeepSteady(px, c.base_probe_ns, probe_drift, dropped_x);
+          std::vector<double> ky = KeepSteady(py, c.base_probe_ns, probe_drift, dropped_y);
+          if (m.key == config.metrics.front().key) {
+            c.probe_dropped_base += dropped_x;
+            c.probe_dropped_next += dropped_y;
+          }
+          if (static_cast<int>(kx.size()) < config.min_repetitions ||
+              static_cast<int>(ky.size()) < config.min_repetitions) {
+            probe_short = true;  // judged on all repetitions, not gated
+          } else {
+            xs = std::move(kx);
+            ys = std::move(ky);
+          }
+        }
+      }
       row.base = Median(xs);
       row.next = Median(ys);
       row.base_n = static_cast<int>(xs.size());
@@ -256,6 +330,12 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
       } else if (c.busy) {
         row.gated = false;
         row.note = "time not gated: machine busy";
+      } else if (probe_short) {
+        row.gated = false;
+        row.note = fmt::format(
+            "time not gated: fewer than {} repetitions at the baseline's machine speed",
+            config.min_repetitions);
+        ++c.probe_ungated_rows;
       } else if (row.base_n < config.min_repetitions ||
                  row.next_n < config.min_repetitions) {
         row.gated = false;
@@ -285,6 +365,23 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
         "{:.2f}x in the new run (limit {}): time metrics shown, not gated; "
         "allocs/op and instructions/op still gated",
         c.base_contention, c.next_contention, config.max_contention));
+  }
+  if (probe_drift > 0 && std::isfinite(c.base_probe_ns)) {
+    if (!std::isfinite(c.next_probe_ns)) {
+      c.notes.push_back("machine probe: the new run has no probe_ns; time statistics use every repetition");
+    } else if (c.probe_dropped_base + c.probe_dropped_next > 0) {
+      c.notes.push_back(fmt::format(
+          "machine probe: {:.1f} us base, {:.1f} us new ({:+.1f}%); repetitions measured more "
+          "than {:.0f}% off the base's machine speed were left out of time statistics "
+          "(per time metric: {} base, {} new){}",
+          c.base_probe_ns / 1e3, c.next_probe_ns / 1e3,
+          (c.next_probe_ns / c.base_probe_ns - 1) * 100, probe_drift * 100,
+          c.probe_dropped_base, c.probe_dropped_next,
+          c.probe_ungated_rows > 0
+              ? fmt::format("; {} time rows had too few left and are not gated",
+                            c.probe_ungated_rows)
+              : std::string()));
+    }
   }
   if (!config.time_levels.empty()) {
     std::string levels;

@@ -26,6 +26,7 @@
 #ifndef WSBENCH_TOOLS_COMPARE_COMPARE_H_
 #define WSBENCH_TOOLS_COMPARE_COMPARE_H_
 
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,6 +72,14 @@ struct Comparison {
   double base_contention = 0;  // Contention() of each side (NaN if unknown)
   double next_contention = 0;
   bool busy = false;           // a side exceeded max_contention: time not gated
+  // The machine probe (median probe_ns over the base run's repetitions;
+  // NaN when the base has none or the check is off) and how many
+  // repetitions of each side's time rows were left out for drifting from it.
+  double base_probe_ns = std::numeric_limits<double>::quiet_NaN();
+  double next_probe_ns = std::numeric_limits<double>::quiet_NaN();  // new run's median
+  int probe_dropped_base = 0;  // benchmark repetitions left out
+  int probe_dropped_next = 0;
+  int probe_ungated_rows = 0;  // time rows with too few repetitions left
   std::vector<MetricRow> rows;
   std::vector<std::string> notes;  // one line each, printed under the table
   int regressions = 0;             // gated regressed rows (+ missing if fatal)
@@ -82,6 +91,10 @@ struct Comparison {
 // the benchmark had a CPU to itself, larger when it waited for one. NaN when
 // the file has no such figures.
 double Contention(const results::ResultsFile& file);
+
+// The median over `file`'s repetitions of probe_ns (the machine probe timed
+// around each repetition), NaN when the file has none.
+double MedianProbeNs(const results::ResultsFile& file);
 
 // Compares `next` against `base` under `config`.
 Comparison Compare(const results::ResultsFile& base,

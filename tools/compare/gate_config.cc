@@ -163,6 +163,7 @@ GateConfig DefaultGateConfig() {
   c.time_levels = {"low", "medium"};
   c.min_pass_ms = 1.0;
   c.max_contention = 1.3;
+  c.max_probe_drift = 0.10;
   auto time = [](std::string key, std::string label, std::string unit,
                  bool higher, double threshold) {
     MetricSpec m;
@@ -269,6 +270,14 @@ absl::StatusOr<GateConfig> ParseGateConfig(std::string_view json,
                                                      Number(tv, source, tp));
                             if (c.max_contention < 0) {
                               return Bad(source, tp, "must be >= 0");
+                            }
+                            return absl::OkStatus();
+                          }
+                          if (k == "max_probe_drift") {
+                            WSBENCH_ASSIGN_OR_RETURN(c.max_probe_drift,
+                                                     Number(tv, source, tp));
+                            if (c.max_probe_drift < 0 || c.max_probe_drift >= 1) {
+                              return Bad(source, tp, "must be in [0, 1)");
                             }
                             return absl::OkStatus();
                           }

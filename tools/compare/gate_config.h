@@ -76,6 +76,13 @@ struct GateConfig {
   // this. A busy machine moves even CPU time by 2x, so such a run's time
   // metrics are shown, not gated. 0 = no check.
   double max_contention = 0;
+  // ... and only on repetitions measured while the machine ran at the
+  // baseline's speed: a repetition whose machine probe (`probe_ns`, see
+  // bench/machine_probe.h) differs from the median probe of the base run
+  // by more than this fraction is left out of the time statistics, on both
+  // sides. A noisy neighbour slowed every benchmark of a process by 35%
+  // here without showing in real_time / cpu_time. 0 = no check.
+  double max_probe_drift = 0;
   std::vector<MetricSpec> metrics;
 };
 

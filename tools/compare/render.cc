@@ -154,6 +154,12 @@ std::string RenderJson(const Comparison& c) {
                      "  \"new_contention\": {},\n",
                      c.busy ? "true" : "false", JsonNumber(c.base_contention),
                      JsonNumber(c.next_contention));
+  out += fmt::format(
+      "  \"base_probe_ns\": {},\n  \"new_probe_ns\": {},\n"
+      "  \"probe_dropped_base\": {},\n  \"probe_dropped_new\": {},\n"
+      "  \"probe_ungated_rows\": {},\n",
+      JsonNumber(c.base_probe_ns), JsonNumber(c.next_probe_ns), c.probe_dropped_base,
+      c.probe_dropped_next, c.probe_ungated_rows);
   out += fmt::format("  \"compared_benchmarks\": {},\n", c.compared_benchmarks);
   out += fmt::format("  \"regressions\": {},\n  \"improvements\": {},\n",
                      c.regressions, c.improvements);
