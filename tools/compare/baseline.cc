@@ -15,9 +15,10 @@ using results::BenchmarkRun;
 using results::ResultsFile;
 using results::RunType;
 
-// Share of a baseline's repetitions allowed off the median machine probe
-// (a stray interrupt), beyond which the machine changed speed mid-run.
-constexpr double kMaxBaselineProbeOffShare = 0.05;
+// The machine's unhindered speed is taken as this quantile of the probes:
+// a noisy neighbour only ever makes the probe slower, and a low quantile
+// rather than the minimum is immune to one lucky reading.
+constexpr double kUnhinderedProbeQuantile = 0.10;
 
 absl::Status CheckBaselineCandidate(const ResultsFile& run,
                                     const GateConfig& config) {
@@ -59,26 +60,6 @@ absl::Status CheckBaselineCandidate(const ResultsFile& run,
       return refuse(fmt::format("benchmark {} has {} repetitions; at least {} "
                                 "needed",
                                 name, n, config.baseline_min_repetitions));
-    }
-  }
-  // A baseline is the reference machine speed for every later gate: refuse
-  // one whose machine changed speed while it was measured.
-  const double probe = MedianProbeNs(run);
-  if (config.max_probe_drift > 0 && std::isfinite(probe)) {
-    int total = 0, off = 0;
-    for (const BenchmarkRun& r : run.runs) {
-      if (r.run_type != RunType::kIteration) continue;
-      if (auto p = r.Number("probe_ns"); p && *p > 0) {
-        ++total;
-        if (std::abs(*p / probe - 1) > config.max_probe_drift) ++off;
-      }
-    }
-    if (off > total * kMaxBaselineProbeOffShare) {
-      return refuse(fmt::format(
-          "the machine's speed changed while it was measured: {} of {} repetitions ran more "
-          "than {:.0f}% off the median machine probe ({:.1f} us); measure again on a quiet "
-          "machine",
-          off, total, config.max_probe_drift * 100, probe / 1e3));
     }
   }
   return absl::OkStatus();
@@ -225,12 +206,52 @@ absl::StatusOr<ResultsFile> MergeRuns(const std::vector<ResultsFile>& runs) {
   return merged;
 }
 
+absl::StatusOr<ResultsFile> KeepUnhinderedRepetitions(ResultsFile run,
+                                                      const GateConfig& config) {
+  std::vector<double> probes;
+  for (const BenchmarkRun& r : run.runs) {
+    if (r.run_type != RunType::kIteration) continue;
+    if (auto p = r.Number("probe_ns"); p && *p > 0) probes.push_back(*p);
+  }
+  if (config.max_probe_drift <= 0 || probes.empty()) return run;
+  std::sort(probes.begin(), probes.end());
+  const double reference = probes[static_cast<size_t>(
+      kUnhinderedProbeQuantile * static_cast<double>(probes.size() - 1))];
+  std::map<std::string, int> kept, total;
+  ResultsFile steady = run;
+  steady.runs.clear();
+  for (const BenchmarkRun& r : run.runs) {
+    if (r.run_type != RunType::kIteration) continue;  // aggregates are redone
+    ++total[r.run_name];
+    auto p = r.Number("probe_ns");
+    if (p && std::abs(*p / reference - 1) > config.max_probe_drift) continue;
+    ++kept[r.run_name];
+    steady.runs.push_back(r);
+  }
+  for (const auto& [name, n] : total) {
+    if (kept[name] < config.baseline_min_repetitions) {
+      return absl::FailedPreconditionError(fmt::format(
+          "{}: refused as a baseline: the machine's speed changed while it was measured: "
+          "{} has {} of {} repetitions within {:.0f}% of the machine's unhindered speed "
+          "(probe {:.1f} us), at least {} needed; measure again on a quieter machine or "
+          "with more runs (WSBENCH_GATE_RUNS=6 tools/gate --save-baseline NAME)",
+          run.path, name, kept[name], n, config.max_probe_drift * 100, reference / 1e3,
+          config.baseline_min_repetitions));
+    }
+  }
+  // Renumber and recompute the aggregates over the repetitions kept.
+  WSBENCH_ASSIGN_OR_RETURN(ResultsFile merged, MergeRuns({steady}));
+  merged.info.command_line = run.info.command_line;
+  return merged;
+}
+
 absl::Status SaveBaseline(const std::string& results_path,
                           const std::string& instructions_path,
                           const std::string& out_path,
                           const GateConfig& config) {
   WSBENCH_ASSIGN_OR_RETURN(ResultsFile run, results::ReadResultsFile(results_path));
   WSBENCH_RETURN_IF_ERROR(CheckBaselineCandidate(run, config));
+  WSBENCH_ASSIGN_OR_RETURN(run, KeepUnhinderedRepetitions(std::move(run), config));
   if (!instructions_path.empty()) {
     WSBENCH_ASSIGN_OR_RETURN(ResultsFile instructions,
                              results::ReadResultsFile(instructions_path));

@@ -57,8 +57,19 @@ absl::StatusOr<results::ResultsFile> MergeInstructions(
 absl::StatusOr<results::ResultsFile> MergeRuns(
     const std::vector<results::ResultsFile>& runs);
 
+// A baseline is the reference machine speed for every later gate, so it
+// keeps only repetitions measured at the machine's unhindered speed: those
+// whose machine probe (probe_ns) is within config.max_probe_drift of the
+// 10th percentile of the run's probes (a neighbour only ever slows the
+// probe). Aggregates are recomputed over what is kept. FailedPrecondition
+// when a benchmark keeps fewer than config.baseline_min_repetitions. A run
+// without probes, or max_probe_drift 0, is returned as it is.
+absl::StatusOr<results::ResultsFile> KeepUnhinderedRepetitions(
+    results::ResultsFile run, const GateConfig& config);
+
 // Reads `results_path` (and `instructions_path` unless empty), checks it
-// with CheckBaselineCandidate, merges, and writes `out_path` atomically.
+// with CheckBaselineCandidate, keeps the unhindered repetitions, merges the
+// instruction counts, and writes `out_path` atomically.
 absl::Status SaveBaseline(const std::string& results_path,
                           const std::string& instructions_path,
                           const std::string& out_path, const GateConfig& config);

@@ -227,6 +227,21 @@ int SaveBaselineMain(int argc, char** argv) {
   }
   std::cerr << "wsbench-compare: baseline written to " << o.positional[1] << "\n";
   auto saved = wsbench::results::ReadResultsFile(o.positional[1]);
+  auto measured = wsbench::results::ReadResultsFile(o.positional[0]);
+  if (saved.ok() && measured.ok()) {
+    auto iterations = [](const wsbench::results::ResultsFile& f) {
+      int n = 0;
+      for (const auto& r : f.runs) n += r.run_type == wsbench::results::RunType::kIteration;
+      return n;
+    };
+    const int kept = iterations(*saved), total = iterations(*measured);
+    if (kept < total) {
+      std::cerr << fmt::format(
+          "wsbench-compare: kept the {} of {} repetitions measured at the machine's "
+          "unhindered speed (machine probe {:.1f} us)\n",
+          kept, total, wsbench::compare::MedianProbeNs(*saved) / 1e3);
+    }
+  }
   if (saved.ok() && config.max_contention > 0) {
     double contention = wsbench::compare::Contention(*saved);
     if (contention > config.max_contention) {
