@@ -233,6 +233,7 @@ TEST(CompareTest, RepetitionsOffTheBaselineMachineSpeedAreLeftOut) {
   EXPECT_EQ(thr->next_n, 3);
   EXPECT_EQ(thr->verdict, Verdict::kUnchanged);
   EXPECT_EQ(c.probe_dropped_next, 6);
+  EXPECT_EQ(c.probe_total_next, 9);
   EXPECT_EQ(c.probe_dropped_base, 0);
   EXPECT_EQ(c.regressions, 0);
   bool noted = false;

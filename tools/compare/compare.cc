@@ -291,6 +291,8 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
           if (m.key == config.metrics.front().key) {
             c.probe_dropped_base += dropped_x;
             c.probe_dropped_next += dropped_y;
+            c.probe_total_base += static_cast<int>(px.size());
+            c.probe_total_next += static_cast<int>(py.size());
           }
           if (static_cast<int>(kx.size()) < config.min_repetitions ||
               static_cast<int>(ky.size()) < config.min_repetitions) {
@@ -373,10 +375,10 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
       c.notes.push_back(fmt::format(
           "machine probe: {:.1f} us base, {:.1f} us new ({:+.1f}%); repetitions measured more "
           "than {:.0f}% off the base's machine speed were left out of time statistics "
-          "(per time metric: {} base, {} new){}",
+          "({} of {} base, {} of {} new){}",
           c.base_probe_ns / 1e3, c.next_probe_ns / 1e3,
           (c.next_probe_ns / c.base_probe_ns - 1) * 100, probe_drift * 100,
-          c.probe_dropped_base, c.probe_dropped_next,
+          c.probe_dropped_base, c.probe_total_base, c.probe_dropped_next, c.probe_total_next,
           c.probe_ungated_rows > 0
               ? fmt::format("; {} time rows had too few left and are not gated",
                             c.probe_ungated_rows)

@@ -79,6 +79,8 @@ struct Comparison {
   double next_probe_ns = std::numeric_limits<double>::quiet_NaN();  // new run's median
   int probe_dropped_base = 0;  // benchmark repetitions left out
   int probe_dropped_next = 0;
+  int probe_total_base = 0;    // repetitions considered (throughput rows)
+  int probe_total_next = 0;
   int probe_ungated_rows = 0;  // time rows with too few repetitions left
   std::vector<MetricRow> rows;
   std::vector<std::string> notes;  // one line each, printed under the table

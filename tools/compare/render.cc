@@ -157,9 +157,10 @@ std::string RenderJson(const Comparison& c) {
   out += fmt::format(
       "  \"base_probe_ns\": {},\n  \"new_probe_ns\": {},\n"
       "  \"probe_dropped_base\": {},\n  \"probe_dropped_new\": {},\n"
+      "  \"probe_total_base\": {},\n  \"probe_total_new\": {},\n"
       "  \"probe_ungated_rows\": {},\n",
       JsonNumber(c.base_probe_ns), JsonNumber(c.next_probe_ns), c.probe_dropped_base,
-      c.probe_dropped_next, c.probe_ungated_rows);
+      c.probe_dropped_next, c.probe_total_base, c.probe_total_next, c.probe_ungated_rows);
   out += fmt::format("  \"compared_benchmarks\": {},\n", c.compared_benchmarks);
   out += fmt::format("  \"regressions\": {},\n  \"improvements\": {},\n",
                      c.regressions, c.improvements);
