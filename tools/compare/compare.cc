@@ -332,12 +332,6 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
       } else if (c.busy) {
         row.gated = false;
         row.note = "time not gated: machine busy";
-      } else if (probe_short) {
-        row.gated = false;
-        row.note = fmt::format(
-            "time not gated: fewer than {} repetitions at the baseline's machine speed",
-            config.min_repetitions);
-        ++c.probe_ungated_rows;
       } else if (row.base_n < config.min_repetitions ||
                  row.next_n < config.min_repetitions) {
         row.gated = false;
@@ -354,6 +348,12 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
         row.note = fmt::format("time not gated: pass {:.3g} ms < {} ms",
                                pass_ms, config.min_pass_ms);
         ++short_passes;
+      } else if (probe_short) {
+        row.gated = false;
+        row.note = fmt::format(
+            "time not gated: fewer than {} repetitions at the baseline's machine speed",
+            config.min_repetitions);
+        ++c.probe_ungated_rows;
       } else {
         row.note = fmt::format("threshold {}%", m.threshold_pct);
       }
