@@ -5,8 +5,8 @@
 // caches, frequency) can slow every benchmark in a process by 30-40% for
 // minutes, while wall time still equals CPU time, so the busy check cannot
 // see it. The driver times this probe right before each repetition's
-// measured pass and again after its latency pass and records the mean as
-// the repetition's `probe_ns`; wsbench-compare only gates time on
+// measured pass and again after its latency pass and records the slower
+// of the two as the repetition's `probe_ns`; wsbench-compare only gates time on
 // repetitions whose probe is within a stated drift of the baseline's (see
 // tools/compare/gate.json, "max_probe_drift").
 //

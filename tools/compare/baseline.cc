@@ -208,11 +208,7 @@ absl::StatusOr<ResultsFile> MergeRuns(const std::vector<ResultsFile>& runs) {
 
 absl::StatusOr<ResultsFile> KeepUnhinderedRepetitions(ResultsFile run,
                                                       const GateConfig& config) {
-  std::vector<double> probes;
-  for (const BenchmarkRun& r : run.runs) {
-    if (r.run_type != RunType::kIteration) continue;
-    if (auto p = r.Number("probe_ns"); p && *p > 0) probes.push_back(*p);
-  }
+  std::vector<double> probes = RepetitionProbes(run);
   if (config.max_probe_drift <= 0 || probes.empty()) return run;
   std::sort(probes.begin(), probes.end());
   const double reference = probes[static_cast<size_t>(

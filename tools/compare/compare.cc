@@ -180,12 +180,17 @@ void AddFingerprintNote(Comparison& c) {
 
 }  // namespace
 
-double MedianProbeNs(const ResultsFile& file) {
+std::vector<double> RepetitionProbes(const ResultsFile& file) {
   std::vector<double> probes;
   for (const BenchmarkRun& run : file.runs) {
     if (run.run_type != results::RunType::kIteration || run.failed()) continue;
     if (auto probe = run.Number("probe_ns"); probe && *probe > 0) probes.push_back(*probe);
   }
+  return probes;
+}
+
+double MedianProbeNs(const ResultsFile& file) {
+  std::vector<double> probes = RepetitionProbes(file);
   return probes.empty() ? kNaN : Median(probes);
 }
 

@@ -94,8 +94,11 @@ struct Comparison {
 // the file has no such figures.
 double Contention(const results::ResultsFile& file);
 
-// The median over `file`'s repetitions of probe_ns (the machine probe timed
-// around each repetition), NaN when the file has none.
+// probe_ns (the machine probe timed around each repetition) of every
+// repetition of `file` that has one, in file order.
+std::vector<double> RepetitionProbes(const results::ResultsFile& file);
+
+// The median of RepetitionProbes(file), NaN when the file has none.
 double MedianProbeNs(const results::ResultsFile& file);
 
 // Compares `next` against `base` under `config`.
