@@ -1,14 +1,15 @@
 #include "wsbench/gzip_codec.h"
 
+#include <unistd.h>
 #include <zlib.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
-#include <unistd.h>
 
 #include "gtest/gtest.h"
 
@@ -176,26 +177,139 @@ TEST(GzipCodecTest, StreamReuseAcrossManyCalls) {
   EXPECT_EQ(codec->compressed_count(), 2000u);
 }
 
-TEST(GzipCodecTest, SystemGzipDecompressesOurOutput) {
-  auto codec = MakeCodec();
+// Writes `data` to a temporary file, runs `gzip -dc` on it and returns what
+// gzip printed (empty and a test failure when gzip fails).
+std::string SystemGunzip(std::string_view data) {
+  char path[] = "/tmp/wsbench_gzip_test_XXXXXX";
+  const int fd = mkstemp(path);
+  EXPECT_GE(fd, 0);
+  if (fd < 0) return {};
+  EXPECT_EQ(write(fd, data.data(), data.size()),
+            static_cast<ssize_t>(data.size()));
+  close(fd);
+  const std::string out_path = std::string(path) + ".out";
+  const std::string cmd = std::string("gzip -dc < ") + path + " > " + out_path;
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  std::string out = ReadFile(out_path);
+  std::remove(path);
+  std::remove(out_path.c_str());
+  return out;
+}
+
+// Inflates one gzip member with bare zlib (not the codec), or returns
+// nullopt when zlib rejects it.
+std::optional<std::string> ZlibGunzip(std::string_view gz, size_t size) {
+  z_stream s{};
+  if (inflateInit2(&s, 31) != Z_OK) return std::nullopt;
+  std::string out(size + 1, '\0');
+  s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gz.data()));
+  s.avail_in = static_cast<uInt>(gz.size());
+  s.next_out = reinterpret_cast<Bytef*>(out.data());
+  s.avail_out = static_cast<uInt>(out.size());
+  const int rc = inflate(&s, Z_FINISH);
+  const bool whole = rc == Z_STREAM_END && s.avail_in == 0;
+  out.resize(out.size() - s.avail_out);
+  inflateEnd(&s);
+  if (!whole) return std::nullopt;
+  return out;
+}
+
+class GzipBackendTest : public testing::TestWithParam<GzipBackend> {};
+
+INSTANTIATE_TEST_SUITE_P(Backends, GzipBackendTest,
+                         testing::Values(GzipBackend::kZlib,
+                                         GzipBackend::kLibdeflate),
+                         [](const testing::TestParamInfo<GzipBackend>& info) {
+                           return std::string(GzipBackendName(info.param));
+                         });
+
+TEST_P(GzipBackendTest, SystemGzipDecompressesOurOutput) {
+  auto codec = MakeCodec({.backend = GetParam()});
   for (size_t size : {size_t{200}, size_t{1024}, size_t{300'000}}) {
     const std::string json = JsonText(size, 6 + size);
     absl::StatusOr<GzipResult> r = codec->Compress(json);
     ASSERT_TRUE(r.ok());
-    char path[] = "/tmp/wsbench_gzip_test_XXXXXX";
-    const int fd = mkstemp(path);
-    ASSERT_GE(fd, 0);
-    ASSERT_EQ(write(fd, r->data.data(), r->data.size()),
-              static_cast<ssize_t>(r->data.size()));
-    close(fd);
-    const std::string out_path = std::string(path) + ".out";
-    const std::string cmd =
-        std::string("gzip -dc < ") + path + " > " + out_path;
-    EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
-    EXPECT_EQ(ReadFile(out_path), json) << "size " << size;
-    std::remove(path);
-    std::remove(out_path.c_str());
+    ASSERT_TRUE(r->compressed);
+    EXPECT_EQ(SystemGunzip(r->data), json) << "size " << size;
   }
+}
+
+TEST_P(GzipBackendTest, BareZlibInflatesOurOutput) {
+  auto codec = MakeCodec({.backend = GetParam()});
+  for (size_t size :
+       {size_t{128}, size_t{1000}, size_t{5000}, size_t{70'000}}) {
+    for (uint64_t seed = 0; seed < 5; ++seed) {
+      const std::string json = JsonText(size, seed * 1000 + size);
+      absl::StatusOr<GzipResult> r = codec->Compress(json);
+      ASSERT_TRUE(r.ok()) << r.status();
+      const std::optional<std::string> back = ZlibGunzip(r->data, size);
+      ASSERT_TRUE(back.has_value()) << "size " << size << " seed " << seed;
+      EXPECT_EQ(*back, json) << "size " << size << " seed " << seed;
+    }
+  }
+  // Incompressible input still yields a valid member.
+  const std::string noise = RandomBytes(4096, 99);
+  absl::StatusOr<GzipResult> r = codec->Compress(noise);
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(ZlibGunzip(r->data, noise.size()), noise);
+}
+
+TEST_P(GzipBackendTest, EveryLevelRoundTripsThroughTheCodec) {
+  const int max_level = GetParam() == GzipBackend::kZlib ? 9 : 12;
+  const std::string json = JsonText(20'000, 12);
+  for (int level = -1; level <= max_level; ++level) {
+    auto codec = MakeCodec({.level = level, .backend = GetParam()});
+    EXPECT_EQ(RoundTrip(*codec, json), json) << "level " << level;
+  }
+}
+
+TEST_P(GzipBackendTest, ReusedCompressorGivesTheSameBytesEveryCall) {
+  auto codec = MakeCodec({.backend = GetParam()});
+  const std::string a = JsonText(3000, 1), b = JsonText(700, 2);
+  absl::StatusOr<GzipResult> first = codec->Compress(a);
+  ASSERT_TRUE(first.ok());
+  const std::string expected(first->data);
+  for (int i = 0; i < 200; ++i) {
+    ASSERT_TRUE(codec->Compress(b).ok());
+    absl::StatusOr<GzipResult> again = codec->Compress(a);
+    ASSERT_TRUE(again.ok());
+    ASSERT_EQ(std::string(again->data), expected) << "call " << i;
+  }
+  EXPECT_EQ(codec->compressed_count(), 401u);
+}
+
+TEST(GzipCodecTest, LevelRangeDependsOnTheBackend) {
+  EXPECT_FALSE(GzipCodec::Create({.level = 10}).ok());
+  EXPECT_TRUE(
+      GzipCodec::Create({.level = 12, .backend = GzipBackend::kLibdeflate})
+          .ok());
+  absl::StatusOr<std::unique_ptr<GzipCodec>> bad =
+      GzipCodec::Create({.level = 13, .backend = GzipBackend::kLibdeflate});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("libdeflate"), std::string::npos)
+      << bad.status();
+  EXPECT_FALSE(
+      GzipCodec::Create({.level = -2, .backend = GzipBackend::kLibdeflate})
+          .ok());
+}
+
+TEST(GzipCodecTest, LibdeflateSavesAboutAsMuchAsZlib) {
+  auto zlib = MakeCodec();
+  auto libdeflate = MakeCodec({.backend = GzipBackend::kLibdeflate});
+  size_t in = 0, zlib_out = 0, libdeflate_out = 0;
+  for (uint64_t seed = 0; seed < 20; ++seed) {
+    const std::string json = JsonText(300 + seed * 150, seed);
+    in += json.size();
+    absl::StatusOr<GzipResult> z = zlib->Compress(json);
+    absl::StatusOr<GzipResult> l = libdeflate->Compress(json);
+    ASSERT_TRUE(z.ok() && l.ok());
+    zlib_out += z->output_size;
+    libdeflate_out += l->output_size;
+  }
+  // Same level, same format: within 10% of zlib's size, and real savings.
+  EXPECT_LT(libdeflate_out, zlib_out * 11 / 10);
+  EXPECT_LT(libdeflate_out, in / 2);
 }
 
 TEST(GzipCodecTest, DecompressesSystemGzipOutput) {
