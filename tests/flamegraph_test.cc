@@ -1,6 +1,6 @@
 // Tests for tools/flamegraph: folding perf script and callgrind output, the
 // folded format, and the SVG rendering (widths proportional to counts, names
-// escaped, a well-formed standalone document).
+// escaped, a well-formed standalone document for any name and any depth).
 #include <cmath>
 #include <map>
 #include <regex>
@@ -11,20 +11,28 @@
 #include "flame_graph_svg.h"
 #include "folded_stacks.h"
 #include "gtest/gtest.h"
+#include "svg_text.h"
+#include "xml_check.h"
 
 namespace wsbench::flamegraph {
 namespace {
 
 constexpr char kPerfScript[] =
     "wsbench 4242 [001]  12.000001:     250000 cpu-clock:pppH: \n"
-    "\t    55d0c0ffee12 wsbench::Broadcaster::Publish(unsigned int, std::basic_string_view<char, std::char_traits<char> >)+0x1f (/work/build/wsbench)\n"
+    "\t    55d0c0ffee12 wsbench::Broadcaster::Publish(unsigned int, "
+    "std::basic_string_view<char, std::char_traits<char> >)+0x1f "
+    "(/work/build/wsbench)\n"
     "\t    55d0c0ffe000 main+0x10 (/work/build/wsbench)\n"
-    "\t    7f0000000000 __libc_start_call_main+0x80 (/usr/lib/x86_64-linux-gnu/libc.so.6)\n"
+    "\t    7f0000000000 __libc_start_call_main+0x80 "
+    "(/usr/lib/x86_64-linux-gnu/libc.so.6)\n"
     "\n"
     "wsbench 4242 [001]  12.000005:     250000 cpu-clock:pppH: \n"
-    "\t    55d0c0ffee40 wsbench::Broadcaster::Publish(unsigned int, std::basic_string_view<char, std::char_traits<char> >)+0x4f (/work/build/wsbench)\n"
+    "\t    55d0c0ffee40 wsbench::Broadcaster::Publish(unsigned int, "
+    "std::basic_string_view<char, std::char_traits<char> >)+0x4f "
+    "(/work/build/wsbench)\n"
     "\t    55d0c0ffe000 main+0x10 (/work/build/wsbench)\n"
-    "\t    7f0000000000 __libc_start_call_main+0x80 (/usr/lib/x86_64-linux-gnu/libc.so.6)\n"
+    "\t    7f0000000000 __libc_start_call_main+0x80 "
+    "(/usr/lib/x86_64-linux-gnu/libc.so.6)\n"
     "\n"
     "wsbench 4242 [001]  12.000009:     250000 cpu-clock:pppH: \n"
     "\tffffffff81636010 clear_page_erms+0x10 ([kernel.kallsyms])\n"
@@ -33,7 +41,8 @@ constexpr char kPerfScript[] =
     "\t               0 [unknown] ([unknown])\n"
     "\n"
     "wsbench 4242 [001]  12.000013:     250000 cpu-clock:pppH: \n"
-    "\t    55d0c0ffe100 std::vector<int, std::allocator<int> >::operator[](unsigned long) const+0x3 (/work/build/wsbench)\n"
+    "\t    55d0c0ffe100 std::vector<int, std::allocator<int> "
+    ">::operator[](unsigned long) const+0x3 (/work/build/wsbench)\n"
     "\t    55d0c0ffe000 main+0x10 (/work/build/wsbench)\n";
 
 TEST(FoldPerfScriptTest, FoldsSamplesRootFirstAndMergesEqualStacks) {
@@ -54,15 +63,17 @@ TEST(FoldPerfScriptTest, KeepsArgumentsAndAddsCommOnRequest) {
   options.include_comm = true;
   absl::StatusOr<FoldedStacks> stacks = FoldPerfScript(kPerfScript, options);
   ASSERT_TRUE(stacks.ok()) << stacks.status();
-  EXPECT_EQ(stacks->count(
-                "wsbench;main;std::vector<int, std::allocator<int> >::operator[](unsigned long) const"),
+  EXPECT_EQ(stacks->count("wsbench;main;std::vector<int, std::allocator<int> "
+                          ">::operator[](unsigned long) const"),
             1u);
 }
 
 TEST(FoldPerfScriptTest, RejectsFramesWithoutHeaderAndEmptyInput) {
-  absl::StatusOr<FoldedStacks> orphan = FoldPerfScript("\t  1234 main+0x1 (/bin/x)\n");
+  absl::StatusOr<FoldedStacks> orphan =
+      FoldPerfScript("\t  1234 main+0x1 (/bin/x)\n");
   ASSERT_FALSE(orphan.ok());
-  EXPECT_NE(std::string(orphan.status().message()).find("line 1"), std::string::npos);
+  EXPECT_NE(std::string(orphan.status().message()).find("line 1"),
+            std::string::npos);
   EXPECT_FALSE(FoldPerfScript("").ok());
   EXPECT_FALSE(FoldPerfScript("\n\n# only comments\n").ok());
 }
@@ -95,7 +106,22 @@ TEST(FoldedFormatTest, RoundTripsAndRejectsBadLines) {
   EXPECT_FALSE(ParseFolded("a;b 3x\n").ok());
   absl::StatusOr<FoldedStacks> bad = ParseFolded("a 1\nb two\n");
   ASSERT_FALSE(bad.ok());
-  EXPECT_NE(std::string(bad.status().message()).find("line 2"), std::string::npos);
+  EXPECT_NE(std::string(bad.status().message()).find("line 2"),
+            std::string::npos);
+}
+
+TEST(FoldedFormatTest, RejectsCountsBeyond64Bits) {
+  // Two stacks whose sum overflows, and one stack repeated until it does.
+  for (const char* text :
+       {"a 9223372036854775807\nb 1\n", "a 9223372036854775807\na 1\n"}) {
+    absl::StatusOr<FoldedStacks> stacks = ParseFolded(text);
+    ASSERT_FALSE(stacks.ok()) << text;
+    EXPECT_NE(std::string(stacks.status().message()).find("line 2"),
+              std::string::npos);
+    EXPECT_NE(std::string(stacks.status().message()).find("64-bit"),
+              std::string::npos);
+  }
+  EXPECT_TRUE(ParseFolded("a 9223372036854775806\nb 1\n").ok());
 }
 
 // A callgrind file by hand: main (self 10) calls work twice (inclusive 90:
@@ -130,8 +156,10 @@ constexpr char kCallgrind[] =
 TEST(FoldCallgrindTest, ExpandsTheCallGraphProportionally) {
   absl::StatusOr<FoldedStacks> stacks = FoldCallgrind(kCallgrind);
   ASSERT_TRUE(stacks.ok()) << stacks.status();
-  std::map<std::string, int64_t> want = {
-      {"main", 10}, {"main;work", 30}, {"main;work;helper", 60}, {"main;helper", 20}};
+  std::map<std::string, int64_t> want = {{"main", 10},
+                                         {"main;work", 30},
+                                         {"main;work;helper", 60},
+                                         {"main;helper", 20}};
   EXPECT_EQ(*stacks, want);
   EXPECT_EQ(TotalCount(*stacks), 120);  // equals the file's totals
 }
@@ -153,7 +181,8 @@ TEST(FoldCallgrindTest, SameNamedFramesInACycleKeepTheirCost) {
   // -> libc_start -> below -> main. main's 100 must not be halved.
   constexpr char kBelowMain[] =
       "events: Ir\nfn=(1) start\ncfn=(2) (below main)\ncalls=1 1\n1 100\n"
-      "fn=(2)\ncfn=(3) libc_start\ncalls=1 1\n1 100\ncfn=(4) main\ncalls=1 1\n1 100\n"
+      "fn=(2)\ncfn=(3) libc_start\ncalls=1 1\n1 100\ncfn=(4) main\ncalls=1 "
+      "1\n1 100\n"
       "fn=(3)\ncfn=(2)\ncalls=1 1\n1 100\n"
       "fn=(4)\n1 100\n";
   absl::StatusOr<FoldedStacks> stacks = FoldCallgrind(kBelowMain);
@@ -166,6 +195,18 @@ TEST(FoldCallgrindTest, RejectsOtherText) {
   EXPECT_FALSE(FoldCallgrind("hello\n").ok());
   EXPECT_FALSE(FoldCallgrind("events: Ir\nfn=(1) a\n1 x\n").ok());
   EXPECT_FALSE(FoldCallgrind("events: Ir\nfn=(1) a\n").ok());  // no cost at all
+}
+
+TEST(FoldCallgrindTest, RejectsCostsBeyond64BitsAndNonNumbers) {
+  absl::StatusOr<FoldedStacks> big = FoldCallgrind(
+      "events: Ir\nfn=(1) a\n1 9223372036854775807\n"
+      "fn=(2) b\n1 9223372036854775807\n");
+  ASSERT_FALSE(big.ok());
+  EXPECT_NE(std::string(big.status().message()).find("64-bit"),
+            std::string::npos);
+  EXPECT_FALSE(FoldCallgrind("events: Ir\nfn=(1) a\n1 nan\n").ok());
+  EXPECT_FALSE(FoldCallgrind("events: Ir\nfn=(1) a\n1 inf\n").ok());
+  EXPECT_FALSE(FoldCallgrind("events: Ir\nfn=(1) a\n1 -5\n").ok());
 }
 
 // ---- SVG ----
@@ -191,29 +232,19 @@ std::vector<SvgFrame> Frames(const std::string& svg) {
   return frames;
 }
 
-// Tags open and close in order (a small XML well-formedness check).
-bool TagsBalanced(const std::string& doc) {
-  std::vector<std::string> open;
-  std::regex tag("<(/?)([a-zA-Z][a-zA-Z0-9]*)[^>]*?(/?)>");
-  for (auto it = std::sregex_iterator(doc.begin(), doc.end(), tag);
-       it != std::sregex_iterator(); ++it) {
-    std::string name = (*it)[2];
-    if ((*it)[3] == "/") continue;  // self-closing
-    if ((*it)[1] == "/") {
-      if (open.empty() || open.back() != name) return false;
-      open.pop_back();
-    } else {
-      open.push_back(name);
-    }
-  }
-  return open.empty();
+// The SVG, failing the test when rendering fails.
+std::string Render(const FoldedStacks& stacks,
+                   const FlameGraphOptions& options) {
+  absl::StatusOr<std::string> svg = RenderFlameGraphSvg(stacks, options);
+  EXPECT_TRUE(svg.ok()) << svg.status();
+  return svg.ok() ? *svg : std::string();
 }
 
 TEST(FlameGraphSvgTest, WidthsAreProportionalToCounts) {
   FoldedStacks stacks = {{"main;a", 30}, {"main;b", 10}, {"main;a;c", 60}};
   FlameGraphOptions options;
   options.width = 1020;  // 1000 px usable after 10 px padding each side
-  std::string svg = RenderFlameGraphSvg(stacks, options);
+  std::string svg = Render(stacks, options);
   std::vector<SvgFrame> frames = Frames(svg);
   ASSERT_EQ(frames.size(), 5u);  // all, main, a, c, b
   std::map<std::string, SvgFrame> by_name;
@@ -237,12 +268,12 @@ TEST(FlameGraphSvgTest, EscapesNamesAndTitle) {
   FoldedStacks stacks = {{"main;std::vector<int>::operator[]&\"'", 5}};
   FlameGraphOptions options;
   options.title = "broadcast/<medium> & co";
-  std::string svg = RenderFlameGraphSvg(stacks, options);
+  std::string svg = Render(stacks, options);
   EXPECT_NE(svg.find("std::vector&lt;int&gt;::operator[]&amp;&quot;&#39;"),
             std::string::npos);
   EXPECT_NE(svg.find("broadcast/&lt;medium&gt; &amp; co"), std::string::npos);
   EXPECT_EQ(svg.find("<int>"), std::string::npos);
-  EXPECT_TRUE(TagsBalanced(svg));
+  EXPECT_EQ(testing::XmlError(svg), "");
 }
 
 TEST(FlameGraphSvgTest, IsStandaloneAndWellFormed) {
@@ -250,9 +281,9 @@ TEST(FlameGraphSvgTest, IsStandaloneAndWellFormed) {
   FlameGraphOptions options;
   options.title = "t (cpu-clock)";
   options.subtitle = "wsbench --profile-time 5";
-  std::string svg = RenderFlameGraphSvg(stacks, options);
+  std::string svg = Render(stacks, options);
   EXPECT_EQ(svg.rfind("<?xml", 0), 0u);
-  EXPECT_TRUE(TagsBalanced(svg));
+  EXPECT_EQ(testing::XmlError(svg), "");
   EXPECT_EQ(svg.find("<script"), std::string::npos);
   EXPECT_EQ(svg.find("href"), std::string::npos);
   // The only URL is the SVG namespace.
@@ -265,33 +296,126 @@ TEST(FlameGraphSvgTest, IsStandaloneAndWellFormed) {
 
 TEST(FlameGraphSvgTest, DropsFramesTooNarrowToSee) {
   FoldedStacks stacks = {{"main;big", 1'000'000}, {"main;tiny", 1}};
-  std::string svg = RenderFlameGraphSvg(stacks, FlameGraphOptions{});
+  std::string svg = Render(stacks, FlameGraphOptions{});
   std::vector<SvgFrame> frames = Frames(svg);
   for (const SvgFrame& f : frames) EXPECT_NE(f.name, "tiny");
   EXPECT_EQ(frames.size(), 3u);
   // ...but its count stays in the parent.
-  EXPECT_NE(svg.find("data-name=\"main\" data-count=\"1000001\""), std::string::npos);
+  EXPECT_NE(svg.find("data-name=\"main\" data-count=\"1000001\""),
+            std::string::npos);
 }
 
 TEST(FlameGraphSvgTest, NarrowLabelsDropLeadingNamespacesFirst) {
   // Two frames side by side, each half the width: the long qualified name
   // does not fit whole, but its last components do.
   std::string long_name(60, 'n');
-  FoldedStacks stacks = {{"x::" + long_name + "::(anonymous namespace)::Inner::Run", 1},
-                         {"y", 1}};
+  FoldedStacks stacks = {
+      {"x::" + long_name + "::(anonymous namespace)::Inner::Run", 1}, {"y", 1}};
   FlameGraphOptions options;
   options.width = 520;
-  std::string svg = RenderFlameGraphSvg(stacks, options);
-  EXPECT_NE(svg.find(">(anonymous namespace)::Inner::Run</text>"), std::string::npos) << svg;
+  std::string svg = Render(stacks, options);
+  EXPECT_NE(svg.find(">(anonymous namespace)::Inner::Run</text>"),
+            std::string::npos)
+      << svg;
   EXPECT_EQ(svg.find("\">x::n"), std::string::npos);  // not a <text> label
   options.width = 300;  // narrower: only the last components fit
-  svg = RenderFlameGraphSvg(stacks, options);
+  svg = Render(stacks, options);
   EXPECT_NE(svg.find(">Inner::Run</text>"), std::string::npos) << svg;
 }
 
+TEST(FlameGraphSvgTest, CountsBeyond64BitsAreAnErrorNotAnEmptyGraph) {
+  FoldedStacks stacks = {{"a", INT64_MAX}, {"b", 1}};
+  absl::StatusOr<std::string> svg =
+      RenderFlameGraphSvg(stacks, FlameGraphOptions{});
+  ASSERT_FALSE(svg.ok());
+  EXPECT_EQ(svg.status().code(), absl::StatusCode::kOutOfRange);
+}
+
+TEST(FlameGraphSvgTest, NonAsciiNamesAreCutOnCodePointBoundaries) {
+  // "x" then 2-, 3- and 4-byte characters: a cut by byte count lands inside
+  // a character wherever the label is cut.
+  std::string e_acute, cjk, emoji;
+  for (int i = 0; i < 100; ++i) {
+    e_acute += "\xC3\xA9";        // U+00E9
+    cjk += "\xE6\xBC\xA2";        // U+6F22
+    emoji += "\xF0\x9F\x94\xA5";  // U+1F525
+  }
+  for (int width = 200; width <= 1400; width += 37) {
+    FoldedStacks stacks = {
+        {"main;x" + e_acute, 50}, {"main;y" + cjk, 30}, {"main;z" + emoji, 20}};
+    FlameGraphOptions options;
+    options.width = width;
+    std::string svg = Render(stacks, options);
+    ASSERT_EQ(testing::XmlError(svg), "") << "width " << width;
+    EXPECT_EQ(RepairUtf8(svg), svg) << "width " << width;
+    EXPECT_NE(svg.find("..</text>"), std::string::npos) << "width " << width;
+  }
+}
+
+TEST(FlameGraphSvgTest, InvalidBytesInNamesBecomeReplacementCharacters) {
+  FoldedStacks stacks = {
+      {"main;bad\xFF\xFEname", 10},  // bytes that never occur in UTF-8
+      {"main;cut\xF0\x9F\x94", 10},  // a 4-byte sequence cut short
+      {"main;surrogate\xED\xA0\x80", 10}, {"main;overlong\xC0\xAF", 10},
+      {"main;ctl\x01\x1B[0m", 10},        {"main;nonchar\xEF\xBF\xBF", 10}};
+  FlameGraphOptions options;
+  options.title = "title \xFF";
+  std::string svg = Render(stacks, options);
+  EXPECT_EQ(testing::XmlError(svg), "");
+  EXPECT_EQ(RepairUtf8(svg), svg);
+  EXPECT_NE(svg.find("data-name=\"bad\xEF\xBF\xBD\xEF\xBF\xBDname\""),
+            std::string::npos);
+  EXPECT_NE(svg.find("data-name=\"cut\xEF\xBF\xBD\""), std::string::npos);
+}
+
+TEST(FlameGraphSvgTest, DeepStackIsDrawnWithoutRecursion) {
+  std::string stack = "f0";
+  for (int i = 1; i < 20000; ++i) stack += ";f" + std::to_string(i);
+  FoldedStacks stacks = {{stack, 7}};
+  std::string svg = Render(stacks, FlameGraphOptions{});
+  EXPECT_EQ(testing::XmlError(svg), "");
+  size_t frames = 0;
+  for (size_t pos = 0;
+       (pos = svg.find("<g class=\"f\"", pos)) != std::string::npos; ++pos) {
+    ++frames;
+  }
+  EXPECT_EQ(frames, 20001u);  // "all" + 20,000 frames
+  EXPECT_NE(
+      svg.find("data-name=\"f19999\" data-count=\"7\" data-depth=\"20000\""),
+      std::string::npos);
+}
+
+TEST(SvgTextTest, RepairsInvalidUtf8ByMaximalSubparts) {
+  EXPECT_EQ(RepairUtf8("plain \xC3\xA9\xE6\xBC\xA2\xF0\x9F\x94\xA5"),
+            "plain \xC3\xA9\xE6\xBC\xA2\xF0\x9F\x94\xA5");
+  // A truncated 4-byte sequence is one maximal subpart: one U+FFFD.
+  EXPECT_EQ(RepairUtf8("a\xF0\x9F\x94"
+                       "b"),
+            "a\xEF\xBF\xBD"
+            "b");
+  // E0 80 80 (overlong): no valid prefix beyond E0, so three U+FFFD.
+  EXPECT_EQ(RepairUtf8("\xE0\x80\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_EQ(RepairUtf8("\xC3"), "\xEF\xBF\xBD");  // cut at the end
+  EXPECT_EQ(RepairUtf8("\xF4\x90\x80\x80"),       // above U+10FFFF
+            "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+}
+
+TEST(SvgTextTest, TruncatesAndLabelsByCodePoint) {
+  const std::string text = "a\xC3\xA9\xE6\xBC\xA2\xF0\x9F\x94\xA5z";
+  EXPECT_EQ(CodePointCount(text), 5u);
+  EXPECT_EQ(TruncateUtf8(text, 3), "a\xC3\xA9\xE6\xBC\xA2");
+  EXPECT_EQ(TruncateUtf8(text, 9), text);
+  EXPECT_EQ(TruncateUtf8(text, 0), "");
+  EXPECT_EQ(FrameLabel("ns::\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9", 4),
+            "\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9");
+  EXPECT_EQ(FrameLabel("\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9", 4),
+            "\xC3\xA9\xC3\xA9..");
+  EXPECT_EQ(XmlEscape("<a\x01\xEF\xBF\xBE>"), "&lt;a \xEF\xBF\xBD&gt;");
+}
+
 TEST(FlameGraphSvgTest, EmptyInputGivesANoteNotACrash) {
-  std::string svg = RenderFlameGraphSvg({}, FlameGraphOptions{});
-  EXPECT_TRUE(TagsBalanced(svg));
+  std::string svg = Render({}, FlameGraphOptions{});
+  EXPECT_EQ(testing::XmlError(svg), "");
   EXPECT_NE(svg.find("no samples recorded"), std::string::npos);
   EXPECT_TRUE(Frames(svg).empty());
 }

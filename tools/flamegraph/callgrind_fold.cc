@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <string>
 #include <string_view>
@@ -64,6 +65,7 @@ bool ParseCost(std::string_view line, int positions, double& cost) {
       std::string copy(token);
       double v = std::strtod(copy.c_str(), &endp);
       if (endp == copy.c_str() || *endp != '\0') return false;
+      if (!std::isfinite(v) || v < 0) return false;
       cost = v;
       return true;
     }
@@ -111,7 +113,8 @@ std::vector<int> Components(const Graph& graph, int& count) {
       }
       int f = top.fn;
       dfs.pop_back();
-      if (!dfs.empty()) low[dfs.back().fn] = std::min(low[dfs.back().fn], low[f]);
+      if (!dfs.empty())
+        low[dfs.back().fn] = std::min(low[dfs.back().fn], low[f]);
       if (low[f] == index[f]) {
         int g;
         do {
@@ -131,12 +134,12 @@ struct Expander {
   explicit Expander(const Graph& g) : graph(g) {}
 
   const Graph& graph;
-  std::vector<int> comp;                   // function -> component
-  std::vector<std::vector<int>> members;   // component -> functions
-  std::vector<double> weight;              // component: self costs + calls out
+  std::vector<int> comp;                  // function -> component
+  std::vector<std::vector<int>> members;  // component -> functions
+  std::vector<double> weight;             // component: self costs + calls out
   double threshold = 0;
   std::map<std::string, double> folded;
-  std::vector<bool> on_path;               // by component
+  std::vector<bool> on_path;  // by component
   std::string path;
 
   void Init() {
@@ -177,7 +180,8 @@ struct Expander {
         size_t mark = path.size();
         path += ';';
         path += graph.names[callee];
-        if (on_path[comp[callee]] || depth + 1 >= kMaxDepth || part < threshold) {
+        if (on_path[comp[callee]] || depth + 1 >= kMaxDepth ||
+            part < threshold) {
           folded[path] += part;  // depth or size cut: a leaf
         } else {
           Expand(callee, part, depth + 1);
@@ -213,8 +217,8 @@ absl::StatusOr<FoldedStacks> FoldCallgrind(std::string_view text,
           auto it = fn_ids.find(id);
           return it == fn_ids.end() ? id : it->second;
         }
-        std::string name = options.strip_arguments ? StripArguments(rest)
-                                                   : std::string(rest);
+        std::string name =
+            options.strip_arguments ? StripArguments(rest) : std::string(rest);
         std::replace(name.begin(), name.end(), ';', ':');
         fn_ids[id] = name;
         return name;
@@ -240,8 +244,8 @@ absl::StatusOr<FoldedStacks> FoldCallgrind(std::string_view text,
     if ((c >= '0' && c <= '9') || c == '+' || c == '-' || c == '*') {
       double cost = 0;
       if (!ParseCost(line, positions, cost)) {
-        return absl::InvalidArgumentError(
-            fmt::format("callgrind line {}: malformed cost line '{}'", line_no, line));
+        return absl::InvalidArgumentError(fmt::format(
+            "callgrind line {}: malformed cost line '{}'", line_no, line));
       }
       if (current < 0) {
         return absl::InvalidArgumentError(fmt::format(
@@ -294,7 +298,8 @@ absl::StatusOr<FoldedStacks> FoldCallgrind(std::string_view text,
   std::vector<bool> component_called(expander.members.size(), false);
   for (size_t f = 0; f < graph.names.size(); ++f) {
     for (const auto& [g, cost] : graph.calls[f]) {
-      if (expander.comp[g] != expander.comp[f]) component_called[expander.comp[g]] = true;
+      if (expander.comp[g] != expander.comp[f])
+        component_called[expander.comp[g]] = true;
     }
   }
   for (size_t c = 0; c < expander.members.size(); ++c) {
@@ -310,6 +315,13 @@ absl::StatusOr<FoldedStacks> FoldCallgrind(std::string_view text,
   if (total <= 0) {
     return absl::InvalidArgumentError(
         "callgrind output records no cost (was collection ever switched on?)");
+  }
+  // Folded counts are int64_t: 2^63 (exactly representable) and beyond
+  // cannot be drawn.
+  if (!(total < 9223372036854775808.0)) {
+    return absl::InvalidArgumentError(fmt::format(
+        "callgrind costs add up to {:.0f}, more than {} (64-bit overflow)",
+        total, std::numeric_limits<int64_t>::max()));
   }
   expander.threshold = total * kPruneShare;
   for (int root : roots) {

@@ -33,8 +33,9 @@
 namespace wsbench::flamegraph {
 
 // Folds callgrind output text. Errors: InvalidArgument when the text is not
-// callgrind output (no `events:` line), a cost line is malformed (line
-// number given), or no cost was recorded.
+// callgrind output (no `events:` line), a cost line is malformed or holds a
+// negative or non-finite cost (line number given), no cost was recorded, or
+// the costs add up to more than INT64_MAX.
 absl::StatusOr<FoldedStacks> FoldCallgrind(std::string_view text,
                                            const FoldOptions& options = {});
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,10 +15,12 @@ namespace wsbench::flamegraph {
 namespace {
 
 std::string_view Trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) {
     s.remove_prefix(1);
   }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
     s.remove_suffix(1);
   }
   return s;
@@ -102,8 +106,9 @@ std::string CommOf(std::string_view header) {
     if (end == std::string_view::npos) end = header.size();
     std::string_view token = header.substr(start, end - start);
     if (start > 0 && !token.empty() &&
-        std::all_of(token.begin(), token.end(),
-                    [](char c) { return (c >= '0' && c <= '9') || c == '/'; })) {
+        std::all_of(token.begin(), token.end(), [](char c) {
+          return (c >= '0' && c <= '9') || c == '/';
+        })) {
       std::string comm(Trim(header.substr(0, start)));
       std::replace(comm.begin(), comm.end(), ';', ':');
       std::replace(comm.begin(), comm.end(), ' ', '_');
@@ -120,7 +125,8 @@ std::string StripArguments(std::string_view symbol) {
   std::string_view s = Trim(symbol);
   for (bool changed = true; changed;) {
     changed = false;
-    for (std::string_view q : {" const", " volatile", " &&", " &", " noexcept"}) {
+    for (std::string_view q :
+         {" const", " volatile", " &&", " &", " noexcept"}) {
       if (s.size() > q.size() && s.substr(s.size() - q.size()) == q) {
         s.remove_suffix(q.size());
         changed = true;
@@ -133,7 +139,8 @@ std::string StripArguments(std::string_view symbol) {
     if (s[i] == ')') ++depth;
     if (s[i] == '(' && --depth == 0) {
       std::string_view head = s.substr(0, i);
-      if (head.empty() || (head.size() >= 8 && head.substr(head.size() - 8) == "operator")) {
+      if (head.empty() ||
+          (head.size() >= 8 && head.substr(head.size() - 8) == "operator")) {
         return std::string(s);
       }
       return std::string(head);
@@ -194,28 +201,39 @@ absl::StatusOr<FoldedStacks> FoldPerfScript(std::string_view text,
 
 absl::StatusOr<FoldedStacks> ParseFolded(std::string_view text) {
   FoldedStacks stacks;
+  int64_t total = 0;
   std::vector<std::string_view> lines = Lines(text);
   for (size_t i = 0; i < lines.size(); ++i) {
     std::string_view line = Trim(lines[i]);
     if (line.empty()) continue;
     size_t space = line.rfind(' ');
     if (space == std::string_view::npos) {
-      return absl::InvalidArgumentError(
-          fmt::format("folded line {}: no count after the stack: '{}'", i + 1, line));
+      return absl::InvalidArgumentError(fmt::format(
+          "folded line {}: no count after the stack: '{}'", i + 1, line));
     }
     std::string_view stack = Trim(line.substr(0, space));
     std::string_view count_text = line.substr(space + 1);
     int64_t count = 0;
-    auto [end, ec] = std::from_chars(count_text.data(),
-                                     count_text.data() + count_text.size(), count);
-    if (ec != std::errc() || end != count_text.data() + count_text.size() || count < 0) {
+    auto [end, ec] = std::from_chars(
+        count_text.data(), count_text.data() + count_text.size(), count);
+    if (ec != std::errc() || end != count_text.data() + count_text.size() ||
+        count < 0) {
       return absl::InvalidArgumentError(fmt::format(
-          "folded line {}: count '{}' is not a non-negative integer", i + 1, count_text));
+          "folded line {}: count '{}' is not a non-negative integer", i + 1,
+          count_text));
     }
     if (stack.empty()) {
-      return absl::InvalidArgumentError(fmt::format("folded line {}: empty stack", i + 1));
+      return absl::InvalidArgumentError(
+          fmt::format("folded line {}: empty stack", i + 1));
     }
-    stacks[std::string(stack)] += count;
+    int64_t& entry = stacks[std::string(stack)];
+    if (__builtin_add_overflow(entry, count, &entry) ||
+        __builtin_add_overflow(total, count, &total)) {
+      return absl::InvalidArgumentError(fmt::format(
+          "folded line {}: the counts add up to more than {} (64-bit "
+          "overflow)",
+          i + 1, std::numeric_limits<int64_t>::max()));
+    }
   }
   return stacks;
 }

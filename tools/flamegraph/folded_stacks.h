@@ -47,7 +47,8 @@ absl::StatusOr<FoldedStacks> FoldPerfScript(std::string_view text,
 
 // Parses folded text: one `stack COUNT` per line (blank lines ignored).
 // Errors: InvalidArgument naming the line when a line has no count, a count
-// that is not a non-negative integer, or an empty stack.
+// that is not a non-negative integer, an empty stack, or counts that add up
+// to more than INT64_MAX.
 absl::StatusOr<FoldedStacks> ParseFolded(std::string_view text);
 
 // Writes `stack COUNT\n` per entry, in map order. Inverse of ParseFolded.

@@ -5,7 +5,9 @@
 //   wsbench-flamegraph --perf-script perf.txt --folded-out out.folded
 //       --title "broadcast/medium (cpu-clock)" -o flame.svg
 //
-// Exit codes: 0 ok, 1 input error (message on stderr), 2 bad flags.
+// Exit codes: 0 ok, 1 the output could not be written, 2 bad flags or bad
+// input (unreadable, malformed, or counts beyond 64 bits; the message on
+// stderr names the file and what is wrong).
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -21,10 +23,13 @@
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: wsbench-flamegraph (--perf-script FILE | --folded FILE | --callgrind FILE)\n"
+    "usage: wsbench-flamegraph (--perf-script FILE | --folded FILE | "
+    "--callgrind FILE)\n"
     "                          [-o OUT.svg] [--folded-out OUT.folded]\n"
-    "                          [--title TEXT] [--subtitle TEXT] [--count-name NAME]\n"
-    "                          [--width PIXELS] [--keep-arguments] [--include-comm]\n"
+    "                          [--title TEXT] [--subtitle TEXT] [--count-name "
+    "NAME]\n"
+    "                          [--width PIXELS] [--keep-arguments] "
+    "[--include-comm]\n"
     "  FILE may be '-' for stdin; without -o the SVG goes to stdout.\n";
 
 int Usage(std::string_view message) {
@@ -116,12 +121,14 @@ int main(int argc, char** argv) {
   if (inputs != 1) {
     return Usage("give exactly one of --perf-script, --folded, --callgrind");
   }
-  const std::string& in_path =
-      !perf_script.empty() ? perf_script : !folded.empty() ? folded : callgrind;
+  const std::string& in_path = !perf_script.empty() ? perf_script
+                               : !folded.empty()    ? folded
+                                                    : callgrind;
   std::string text;
   if (!ReadAll(in_path, text)) {
-    std::fprintf(stderr, "wsbench-flamegraph: cannot read '%s'\n", in_path.c_str());
-    return 1;
+    std::fprintf(stderr, "wsbench-flamegraph: cannot read '%s'\n",
+                 in_path.c_str());
+    return 2;
   }
   absl::StatusOr<fg::FoldedStacks> stacks =
       !perf_script.empty() ? fg::FoldPerfScript(text, fold_options)
@@ -130,15 +137,24 @@ int main(int argc, char** argv) {
   if (!stacks.ok()) {
     std::fprintf(stderr, "wsbench-flamegraph: %s: %s\n", in_path.c_str(),
                  std::string(stacks.status().message()).c_str());
-    return 1;
+    return 2;
   }
-  if (!callgrind.empty() && !count_name_set) options.count_name = "instructions";
+  if (!callgrind.empty() && !count_name_set)
+    options.count_name = "instructions";
   if (!folded_out.empty() && !WriteAll(folded_out, fg::FormatFolded(*stacks))) {
-    std::fprintf(stderr, "wsbench-flamegraph: cannot write '%s'\n", folded_out.c_str());
+    std::fprintf(stderr, "wsbench-flamegraph: cannot write '%s'\n",
+                 folded_out.c_str());
     return 1;
   }
-  if (!WriteAll(out, fg::RenderFlameGraphSvg(*stacks, options))) {
-    std::fprintf(stderr, "wsbench-flamegraph: cannot write '%s'\n", out.c_str());
+  absl::StatusOr<std::string> svg = fg::RenderFlameGraphSvg(*stacks, options);
+  if (!svg.ok()) {
+    std::fprintf(stderr, "wsbench-flamegraph: %s: %s\n", in_path.c_str(),
+                 std::string(svg.status().message()).c_str());
+    return 2;
+  }
+  if (!WriteAll(out, *svg)) {
+    std::fprintf(stderr, "wsbench-flamegraph: cannot write '%s'\n",
+                 out.c_str());
     return 1;
   }
   return 0;
