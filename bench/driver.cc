@@ -346,9 +346,12 @@ class Runner {
     const std::pair<const char*, double> percentiles[] = {
         {"p50", 50.0}, {"p95", 95.0}, {"p99", 99.0}};
     for (const auto& [name, pct] : percentiles) {
+      // Below the resolution the figure is not a measurement: NaN (null in
+      // the JSON) and the flag, never a number such as 0.
       const double us = histogram_.Percentile(pct) / 1e6;
-      rep.numbers[std::string(name) + "_us"] = us;
-      rep.bools[std::string(name) + "_below_resolution"] = us < resolution_us;
+      const bool below = us < resolution_us;
+      rep.numbers[std::string(name) + "_us"] = below ? NAN : us;
+      rep.bools[std::string(name) + "_below_resolution"] = below;
     }
     rep.bools["timer_limited"] = timer_limited;
     return true;

@@ -23,7 +23,10 @@ std::optional<double> BenchmarkResult::MedianOf(const std::string& key) const {
 
 double Median(std::vector<double> values) {
   if (values.empty()) return 0;
-  std::sort(values.begin(), values.end());
+  // Below-resolution values (NaN) first: they are smaller than any number.
+  std::sort(values.begin(), values.end(), [](double a, double b) {
+    return std::isnan(a) ? !std::isnan(b) : !std::isnan(b) && a < b;
+  });
   const size_t n = values.size();
   return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
 }
@@ -47,11 +50,31 @@ double Cv(const std::vector<double>& values) {
 }
 
 double Min(const std::vector<double>& values) {
-  return values.empty() ? 0 : *std::min_element(values.begin(), values.end());
+  if (values.empty()) return 0;
+  if (std::any_of(values.begin(), values.end(),
+                  [](double v) { return std::isnan(v); })) {
+    return NAN;
+  }
+  return *std::min_element(values.begin(), values.end());
 }
 
 double Max(const std::vector<double>& values) {
-  return values.empty() ? 0 : *std::max_element(values.begin(), values.end());
+  if (values.empty()) return 0;
+  double max = NAN;
+  for (double v : values) {
+    if (!std::isnan(v) && !(v <= max)) max = v;
+  }
+  return max;
+}
+
+std::string BelowResolutionKey(std::string_view key) {
+  constexpr std::string_view kSuffix = "_us";
+  if (key.size() <= kSuffix.size() ||
+      key.substr(key.size() - kSuffix.size()) != kSuffix) {
+    return {};
+  }
+  return std::string(key.substr(0, key.size() - kSuffix.size())) +
+         "_below_resolution";
 }
 
 double Aggregate(const std::string& name, const std::vector<double>& values) {
@@ -109,7 +132,16 @@ void ApplyVerdicts(const Thresholds& thresholds, const BenchmarkResult& result,
     throughput = thresholds.ThroughputVerdict(result.dimension, it->second);
   }
   if (auto it = rep.numbers.find("p95_us"); it != rep.numbers.end()) {
-    p95 = thresholds.P95Verdict(result.dimension, it->second, result.items_per_op);
+    // Below the resolution: judged by the resolution, an upper bound.
+    double p95_us = it->second;
+    if (std::isnan(p95_us)) {
+      auto res = rep.numbers.find("latency_resolution_us");
+      p95_us = res != rep.numbers.end() ? res->second : NAN;
+    }
+    if (!std::isnan(p95_us)) {
+      p95 =
+          thresholds.P95Verdict(result.dimension, p95_us, result.items_per_op);
+    }
   }
   rep.strings["throughput_verdict"] = std::string(VerdictName(throughput));
   rep.strings["p95_verdict"] = std::string(VerdictName(p95));

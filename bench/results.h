@@ -16,6 +16,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "thresholds.h"
@@ -24,6 +25,9 @@ namespace wsbench::bench {
 
 struct RepetitionResult {
   int64_t iterations = 0;  // throughput passes in this repetition
+  // A latency percentile below the timer's resolution is NaN here (null in
+  // the JSON) with bools["<p>_below_resolution"] true; see
+  // BelowResolutionKey().
   std::map<std::string, double> numbers;
   std::map<std::string, std::string> strings;  // verdicts
   std::map<std::string, bool> bools;           // p95_below_resolution ...
@@ -49,18 +53,27 @@ struct BenchmarkResult {
   }
   // Values of `key` over the repetitions that have it.
   std::vector<double> Values(const std::string& key) const;
-  // Median of `key`, nullopt when no repetition has it.
+  // Median of `key`, nullopt when no repetition has it; NaN when the median
+  // lies below the timer's resolution (see Median).
   std::optional<double> MedianOf(const std::string& key) const;
 };
 
 // Statistics; Median is the mean of the middle two for even counts.
 // All return 0 for an empty input (Stddev and Cv for fewer than 2 values).
+// A NaN value is a percentile known only to lie below the timer's
+// resolution: it ranks below every number, so Median and Min are NaN when
+// the middle (or lowest) value is one, Max ignores it unless every value is
+// NaN, and Mean, Stddev and Cv are NaN when any value is.
 double Median(std::vector<double> values);
 double Mean(const std::vector<double>& values);
 double Stddev(const std::vector<double>& values);  // sample (n - 1)
 double Cv(const std::vector<double>& values);      // stddev / mean
 double Min(const std::vector<double>& values);
 double Max(const std::vector<double>& values);
+
+// "p95_us" -> "p95_below_resolution": the flag that says the figure lies
+// below the timer's resolution. Empty for keys not ending in "_us".
+std::string BelowResolutionKey(std::string_view key);
 
 inline constexpr const char* kAggregateNames[] = {"mean", "median", "stddev", "cv", "min", "max"};
 // The named aggregate over `values`.

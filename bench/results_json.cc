@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -244,7 +245,19 @@ std::string ResultsJson(const SuiteRunInfo& info, const std::vector<BenchmarkRes
     for (const char* aggregate : kAggregateNames) {
       RepetitionResult agg;
       agg.iterations = reps;
-      for (const auto& [key, unused] : keys) agg.numbers[key] = Aggregate(aggregate, r.Values(key));
+      for (const auto& [key, unused] : keys) {
+        const double value = Aggregate(aggregate, r.Values(key));
+        agg.numbers[key] = value;
+        // A percentile aggregate that lies below the resolution says so.
+        const std::string flag = BelowResolutionKey(key);
+        if (!flag.empty() &&
+            std::any_of(r.repetitions.begin(), r.repetitions.end(),
+                        [&](const RepetitionResult& rep) {
+                          return rep.bools.count(flag) > 0;
+                        })) {
+          agg.bools[flag] = std::isnan(value);
+        }
+      }
       const std::string_view agg_name(aggregate);
       if (thresholds != nullptr && (agg_name == "median" || agg_name == "mean")) {
         ApplyVerdicts(*thresholds, r, agg);
@@ -262,6 +275,7 @@ std::string ResultsJson(const SuiteRunInfo& info, const std::vector<BenchmarkRes
         Numbers(m, agg.numbers);
         CommonFields(m, r);
         for (const auto& [key, value] : agg.strings) m.Str(key, value);
+        for (const auto& [key, value] : agg.bools) m.Bool(key, value);
       });
     }
   }

@@ -16,6 +16,9 @@
 //    "degradation": [{"dimension", "lowest_level", "highest_level", "pct",
 //                     "bottleneck"}]}
 // Strings are escaped per RFC 8259 section 7; non-finite numbers are null.
+// A latency percentile below the timer's resolution is written as null with
+// "<p>_below_resolution": true beside it (and "latency_resolution_us"), in
+// repetitions and in the aggregates it decides; never as a number.
 // WriteFileAtomically writes DIR/.name.tmp.PID, flushes and renames it over
 // the target, so a reader sees the old file or the whole new one; on any
 // failure the temporary file is removed.

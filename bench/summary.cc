@@ -148,14 +148,20 @@ std::string RenderSummary(const SuiteRunInfo& info, const std::vector<BenchmarkR
       const double rate = r->MedianOf(r->primary_rate_key()).value_or(NAN);
       const double p95 = r->MedianOf("p95_us").value_or(NAN);
       Verdict rv = Verdict::kNone, pv = Verdict::kNone;
+      // A median below the latency pass's resolution (NaN) is shown as
+      // "<res" and judged by the resolution, an upper bound.
+      const double resolution =
+          r->MedianOf("latency_resolution_us").value_or(NAN);
+      const bool below = std::isnan(p95) && r->MedianOf("p95_us").has_value();
       if (thresholds != nullptr) {
         rv = thresholds->ThroughputVerdict(d, rate);
-        pv = thresholds->P95Verdict(d, p95, r->items_per_op);
+        const double bound = below ? resolution : p95;
+        if (!std::isnan(bound))
+          pv = thresholds->P95Verdict(d, bound, r->items_per_op);
       }
       std::string rate_text = FormatRate(rate) + (r->error ? " FAILED" : "");
-      // A median below the latency pass's resolution is shown as "<res".
-      const double resolution = r->MedianOf("latency_resolution_us").value_or(0);
-      std::string p95_text = p95 < resolution ? "<" + FormatMicros(resolution) : FormatMicros(p95);
+      std::string p95_text =
+          below ? "<" + FormatMicros(resolution) : FormatMicros(p95);
       rate_row.push_back(WithMark(rate_text, rv, marks_terminal));
       p95_row.push_back(WithMark(p95_text, pv, marks_terminal));
     }

@@ -2,15 +2,17 @@
 // a clear regression, an improvement, noise, missing/new benchmarks,
 // mismatched fingerprints, deterministic metrics), the gate config parser,
 // baselines (a partial run refused) and the renderers.
+#include "compare.h"
+
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <string>
 
 #include "baseline.h"
-#include "compare.h"
 #include "gate_config.h"
 #include "gtest/gtest.h"
 #include "render.h"
@@ -239,6 +241,46 @@ TEST(CompareTest, RepetitionsOffTheBaselineMachineSpeedAreLeftOut) {
   bool noted = false;
   for (const std::string& note : c.notes) noted |= note.find("machine probe") != std::string::npos;
   EXPECT_TRUE(noted);
+}
+
+TEST(CompareTest, PercentilesBelowTheResolutionAreNotGated) {
+  ResultsFile base = WithProbes(kQuietRates, kQuietProbes);
+  ResultsFile next = base;
+  for (size_t i = 0; i < base.runs.size(); ++i) {
+    base.runs[i].numbers["p50_us"] = 0.030;
+    base.runs[i].bools["p50_below_resolution"] = false;
+    // The new run's P50 is below the resolution in 5 of 9 repetitions (null
+    // in the file, so no number), resolved and higher in the others.
+    if (i < 5) {
+      next.runs[i].bools["p50_below_resolution"] = true;
+    } else {
+      next.runs[i].numbers["p50_us"] = 0.060;
+      next.runs[i].bools["p50_below_resolution"] = false;
+    }
+  }
+  Comparison c = Compare(base, next, RepoConfig());
+  const MetricRow* row = Row(c, "permissions/medium", "p50_us");
+  ASSERT_NE(row, nullptr);
+  EXPECT_FALSE(row->gated);
+  EXPECT_TRUE(std::isnan(row->next));
+  EXPECT_NE(row->note.find(
+                "below the timer's resolution in 0 of 9 base and 5 of 9 new"),
+            std::string::npos)
+      << row->note;
+  EXPECT_EQ(c.regressions, 0);
+  // Below the resolution on both sides: still a row, not silently dropped.
+  for (results::BenchmarkRun& run : base.runs) {
+    run.numbers.erase("p50_us");
+    run.bools["p50_below_resolution"] = true;
+  }
+  for (results::BenchmarkRun& run : next.runs) {
+    run.numbers.erase("p50_us");
+    run.bools["p50_below_resolution"] = true;
+  }
+  c = Compare(base, next, RepoConfig());
+  row = Row(c, "permissions/medium", "p50_us");
+  ASSERT_NE(row, nullptr);
+  EXPECT_FALSE(row->gated);
 }
 
 TEST(CompareTest, AllRepetitionsOffSpeedShowTimeButDoNotGateIt) {

@@ -130,7 +130,20 @@ TEST(DriverTest, CompleteRunWritesResultsAndSummary) {
       ++reps;
       EXPECT_GT(double(b["ops_per_second"].get_double()), 0);
       EXPECT_DOUBLE_EQ(double(b["fake_counter"].get_double()), 42);
-      EXPECT_GT(double(b["p95_us"].get_double()), 0);
+      // Each percentile is a measured figure at or above the resolution, or
+      // null with its _below_resolution flag: never a number below it, 0
+      // included (the fake op takes a few ns, so either may happen).
+      const double resolution = double(b["latency_resolution_us"].get_double());
+      EXPECT_GT(resolution, 0);
+      for (const std::string p : {"p50", "p95", "p99"}) {
+        const bool below = bool(b[p + "_below_resolution"].get_bool());
+        simdjson::ondemand::value v = b[p + "_us"].value();
+        if (below) {
+          EXPECT_TRUE(bool(v.is_null())) << p;
+        } else {
+          EXPECT_GE(double(v.get_double()), resolution) << p;
+        }
+      }
       EXPECT_GE(int64_t(b["latency_batch"].get_int64()), 1);
       // The machine probe around the repetition (tens of microseconds at least).
       EXPECT_GT(double(b["probe_ns"].get_double()), 1e4);

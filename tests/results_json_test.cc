@@ -192,6 +192,39 @@ TEST(ResultsJsonTest, DocumentParsesAndHasEveryField) {
   EXPECT_EQ(degr, 1);
 }
 
+TEST(ResultsJsonTest, BelowResolutionPercentilesAreNullWithTheirFlag) {
+  std::vector<BenchmarkResult> results = Results();
+  results.resize(1);
+  // Repetition 0: P50 below the resolution; repetition 1: resolved.
+  results[0].repetitions[0].numbers["p50_us"] = NAN;
+  results[0].repetitions[0].bools["p50_below_resolution"] = true;
+  results[0].repetitions[1].bools["p50_below_resolution"] = false;
+  const std::string json = ResultsJson(Info(), results, {}, nullptr);
+  simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(json);
+  simdjson::ondemand::document doc = parser.iterate(padded);
+  int checked = 0;
+  for (auto entry : doc["benchmarks"].get_array()) {
+    simdjson::ondemand::object b = entry.get_object();
+    const std::string run_type(std::string_view(b["run_type"].get_string()));
+    std::string what = run_type;
+    if (run_type == "iteration") {
+      what += std::to_string(int64_t(b["repetition_index"].get_int64()));
+    } else {
+      what = std::string(std::string_view(b["aggregate_name"].get_string()));
+    }
+    // Below in repetition 0 and in every aggregate a below value decides
+    // (median of an even count, mean, min ...); max is the resolved 0.01.
+    const bool below = what != "iteration1" && what != "max";
+    EXPECT_EQ(bool(b["p50_below_resolution"].get_bool()), below) << what;
+    bool is_null = false;
+    ASSERT_EQ(b["p50_us"].is_null().get(is_null), simdjson::SUCCESS) << what;
+    EXPECT_EQ(is_null, below) << what;
+    ++checked;
+  }
+  EXPECT_EQ(checked, 8);
+}
+
 TEST(ResultsJsonTest, EmptyRunIsValidJson) {
   SuiteRunInfo info;
   info.benchmark_context = "";

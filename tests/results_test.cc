@@ -42,6 +42,42 @@ TEST(ResultsTest, Statistics) {
   EXPECT_EQ(Aggregate("max", v), 9);
 }
 
+TEST(ResultsTest, BelowResolutionValuesRankBelowEveryNumber) {
+  // NaN = a percentile known only to lie below the timer's resolution.
+  const std::vector<double> mostly_below = {NAN, 0.5, NAN};
+  EXPECT_TRUE(std::isnan(Median(mostly_below)));
+  EXPECT_TRUE(std::isnan(Min(mostly_below)));
+  EXPECT_EQ(Max(mostly_below), 0.5);
+  EXPECT_TRUE(std::isnan(Mean(mostly_below)));
+  EXPECT_TRUE(std::isnan(Stddev(mostly_below)));
+  const std::vector<double> one_below = {0.7, NAN, 0.5};
+  EXPECT_EQ(Median(one_below), 0.5);
+  EXPECT_TRUE(std::isnan(Min(one_below)));
+  EXPECT_TRUE(
+      std::isnan(Median({NAN, 1, 2, NAN})));  // even: a middle value is below
+  EXPECT_EQ(Median({NAN, 1, 2, 3}), 1.5);
+  EXPECT_TRUE(std::isnan(Max({NAN, NAN})));
+  EXPECT_EQ(BelowResolutionKey("p95_us"), "p95_below_resolution");
+  EXPECT_EQ(BelowResolutionKey("ops_per_second"), "");
+}
+
+TEST(ResultsTest, P95BelowResolutionIsJudgedByTheResolution) {
+  absl::StatusOr<Thresholds> t = Thresholds::Parse(
+      R"({"dimensions": {"x": {"p95_us": {"excellent": 0.05, "good": 0.1}}}})",
+      "t");
+  ASSERT_TRUE(t.ok()) << t.status();
+  BenchmarkResult r;
+  r.dimension = "x";
+  RepetitionResult rep;
+  rep.numbers["p95_us"] = NAN;
+  rep.numbers["latency_resolution_us"] = 0.02;
+  ApplyVerdicts(*t, r, rep);
+  EXPECT_EQ(rep.strings["p95_verdict"], "excellent");
+  rep.numbers["latency_resolution_us"] = 0.08;  // only "good" can be claimed
+  ApplyVerdicts(*t, r, rep);
+  EXPECT_EQ(rep.strings["p95_verdict"], "good");
+}
+
 TEST(ResultsTest, DegradationFormula) {
   EXPECT_DOUBLE_EQ(DegradationPct(100, 80), 20);
   EXPECT_DOUBLE_EQ(DegradationPct(100, 100), 0);

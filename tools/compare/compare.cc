@@ -257,8 +257,29 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
     for (const MetricSpec& m : config.metrics) {
       std::vector<double> xs = Values(base, name, m.key);
       std::vector<double> ys = Values(next, name, m.key);
-      if (xs.empty() && ys.empty()) continue;
+      // Repetitions whose figure lies below the timer's resolution (null in
+      // the file): not a number that can be compared.
+      const std::string flag = results::BelowResolutionKey(m.key);
+      const int below_x = flag.empty() ? 0 : base.CountTrue(name, flag);
+      const int below_y = flag.empty() ? 0 : next.CountTrue(name, flag);
+      if (xs.empty() && ys.empty() && below_x + below_y == 0) continue;
       MetricRow row = NewRow(name, m);
+      if (below_x + below_y > 0) {
+        row.base = below_x > 0 || xs.empty() ? kNaN : Median(xs);
+        row.next = below_y > 0 || ys.empty() ? kNaN : Median(ys);
+        row.change_pct = kNaN;
+        row.base_n = static_cast<int>(xs.size());
+        row.next_n = static_cast<int>(ys.size());
+        row.gated = false;
+        row.note = fmt::format(
+            "not gated: below the timer's resolution in {} of {} base and {} "
+            "of {} new "
+            "repetitions",
+            below_x, below_x + static_cast<int>(xs.size()), below_y,
+            below_y + static_cast<int>(ys.size()));
+        c.rows.push_back(std::move(row));
+        continue;
+      }
       if (xs.empty() || ys.empty()) {
         row.verdict = xs.empty() ? Verdict::kNew : Verdict::kMissing;
         row.base = xs.empty() ? kNaN : Median(xs);
@@ -461,9 +482,13 @@ Comparison CompareAb(
     const std::string level = LevelOf(b0, name);
     for (const MetricSpec& m : config.metrics) {
       std::vector<double> all_a, all_b, ratios, log_ratios, a_medians, b_medians;
+      const std::string flag = results::BelowResolutionKey(m.key);
+      int below = 0;
       for (const auto& [a, b] : pairs) {
         std::vector<double> xs = Values(*a, name, m.key);
         std::vector<double> ys = Values(*b, name, m.key);
+        if (!flag.empty())
+          below += a->CountTrue(name, flag) + b->CountTrue(name, flag);
         all_a.insert(all_a.end(), xs.begin(), xs.end());
         all_b.insert(all_b.end(), ys.begin(), ys.end());
         if (xs.empty() || ys.empty()) continue;
@@ -475,8 +500,18 @@ Comparison CompareAb(
           log_ratios.push_back(std::log(mb / ma));
         }
       }
-      if (all_a.empty() && all_b.empty()) continue;
+      if (all_a.empty() && all_b.empty() && below == 0) continue;
       MetricRow row = NewRow(name, m);
+      if (below > 0) {
+        row.base = kNaN;
+        row.next = kNaN;
+        row.change_pct = kNaN;
+        row.gated = false;
+        row.note = fmt::format(
+            "not gated: below the timer's resolution in {} repetitions", below);
+        c.rows.push_back(std::move(row));
+        continue;
+      }
       if (all_a.empty() || all_b.empty()) {
         row.verdict = all_a.empty() ? Verdict::kNew : Verdict::kMissing;
         row.base = Median(all_a);

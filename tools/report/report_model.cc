@@ -16,6 +16,23 @@ namespace {
 
 namespace od = simdjson::ondemand;
 
+// The median over the repetitions of a latency percentile, counting those
+// below the timer's resolution (null in the file) as lower than any number:
+// NaN when the median is one of them.
+double PercentileMedian(const results::ResultsFile& file,
+                        const std::string& name, const std::string& key) {
+  std::vector<double> values = file.RepetitionValues(name, key);
+  const size_t below = static_cast<size_t>(
+      file.CountTrue(name, results::BelowResolutionKey(key)));
+  if (below == 0) return Median(std::move(values));
+  const size_t n = values.size() + below;
+  // The middle rank(s), 0-based, in the order below-resolution first.
+  if ((n % 2 == 1 ? n / 2 : n / 2 - 1) < below) return std::nan("");
+  std::sort(values.begin(), values.end());
+  return n % 2 == 1 ? values[n / 2 - below]
+                    : (values[n / 2 - 1 - below] + values[n / 2 - below]) / 2;
+}
+
 BenchmarkSummary Summarize(const results::ResultsFile& file, const std::string& name) {
   BenchmarkSummary s;
   s.name = name;
@@ -44,9 +61,9 @@ BenchmarkSummary Summarize(const results::ResultsFile& file, const std::string& 
   }
   s.ops_per_second = Median(file.RepetitionValues(name, "ops_per_second"));
   s.items_per_second = Median(file.RepetitionValues(name, "items_per_second"));
-  s.p50_us = Median(file.RepetitionValues(name, "p50_us"));
-  s.p95_us = Median(file.RepetitionValues(name, "p95_us"));
-  s.p99_us = Median(file.RepetitionValues(name, "p99_us"));
+  s.p50_us = PercentileMedian(file, name, "p50_us");
+  s.p95_us = PercentileMedian(file, name, "p95_us");
+  s.p99_us = PercentileMedian(file, name, "p99_us");
   s.allocs_per_op = Median(file.RepetitionValues(name, "allocs_per_op"));
   if (const results::BenchmarkRun* median = file.Aggregate(name, "median")) {
     if (auto it = median->strings.find("verdict"); it != median->strings.end()) {

@@ -508,6 +508,30 @@ std::vector<double> ResultsFile::RepetitionValues(std::string_view run_name,
   return values;
 }
 
+int ResultsFile::CountTrue(std::string_view run_name,
+                           std::string_view key) const {
+  int count = 0;
+  for (const BenchmarkRun& run : runs) {
+    if (run.run_type != RunType::kIteration || run.run_name != run_name ||
+        run.failed()) {
+      continue;
+    }
+    auto it = run.bools.find(std::string(key));
+    if (it != run.bools.end() && it->second) ++count;
+  }
+  return count;
+}
+
+std::string BelowResolutionKey(std::string_view key) {
+  constexpr std::string_view kSuffix = "_us";
+  if (key.size() <= kSuffix.size() ||
+      key.substr(key.size() - kSuffix.size()) != kSuffix) {
+    return {};
+  }
+  return std::string(key.substr(0, key.size() - kSuffix.size())) +
+         "_below_resolution";
+}
+
 const BenchmarkRun* ResultsFile::Aggregate(
     std::string_view run_name, std::string_view aggregate_name) const {
   for (const BenchmarkRun& run : runs) {

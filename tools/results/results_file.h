@@ -146,12 +146,21 @@ struct ResultsFile {
   // repetition order; failed repetitions are skipped.
   std::vector<double> RepetitionValues(std::string_view run_name,
                                        std::string_view key) const;
+  // How many kIteration entries of `run_name` (failed ones skipped) carry
+  // the bool `key` as true, e.g. "p95_below_resolution".
+  int CountTrue(std::string_view run_name, std::string_view key) const;
   // The aggregate entry of `run_name` called `aggregate_name`, or nullptr.
   const BenchmarkRun* Aggregate(std::string_view run_name,
                                 std::string_view aggregate_name) const;
   // The first kIteration entry of `run_name`, or nullptr.
   const BenchmarkRun* FirstIteration(std::string_view run_name) const;
 };
+
+// "p95_us" -> "p95_below_resolution": the bool a results file sets when a
+// latency percentile lies below the timer's resolution (the number itself
+// is then null, so RepetitionValues leaves that repetition out). Empty for
+// keys not ending in "_us".
+std::string BelowResolutionKey(std::string_view key);
 
 // Parses `json`; `source` names the input in error messages (a path).
 // InvalidArgument on malformed JSON or a missing/mistyped required field:
