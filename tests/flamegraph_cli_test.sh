@@ -2,9 +2,12 @@
 # The wsbench-flamegraph command line on hostile input: non-ASCII and invalid
 # bytes in names give valid UTF-8 (iconv checks it), a 20,000-frame stack is
 # drawn, counts beyond 64 bits are refused with exit 2 and no output file.
-# usage: flamegraph_cli_test.sh WSBENCH_FLAMEGRAPH
+# --diff recognises its inputs' formats, writes the graph and the growth
+# list, and refuses bad operation counts.
+# usage: flamegraph_cli_test.sh WSBENCH_FLAMEGRAPH FIXTURE_DIR
 set -u
 bin="$1"
+data="$2"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
@@ -34,4 +37,33 @@ printf 'a 9223372036854775807\nb 1\n' >"$tmp/big.folded"
 expect 2 --folded "$tmp/big.folded" -o "$tmp/big.svg"
 grep -q 'big.folded: folded line 2: .*64-bit overflow' "$tmp/err" || { cat "$tmp/err" >&2; fail "no overflow message"; }
 [ ! -e "$tmp/big.svg" ] || fail "an SVG was written for input that overflows"
+
+# --diff: two callgrind files (+25 instructions/op in Check), per op.
+expect 0 --diff "$data/base.callgrind" "$data/new.callgrind" --base-ops 1000 --new-ops 1000 \
+  --growth-out "$tmp/growth.md" -o "$tmp/diff.svg"
+grep -q '^| 1 | wsbench::Rbac::Check&lt;std::pair&lt;int, char&gt; &gt; | 20.0 -> 45.0 | +25.0 | 100.0% |$' \
+  "$tmp/growth.md" || { cat "$tmp/growth.md" >&2; fail "growth list lacks Check"; }
+grep -q 'data-name="wsbench::Rbac::Check&lt;std::pair&lt;int, char&gt; &gt;" [^>]*data-delta="25.0000"' \
+  "$tmp/diff.svg" || fail "diff.svg lacks Check's change"
+# Folded samples of runs of different length, scaled to the same total.
+printf 'main;a 50\nmain;b 50\n' >"$tmp/base.folded"
+printf 'main;a 100\nmain;b 300\n' >"$tmp/new.folded"
+expect 0 --diff "$tmp/base.folded" "$tmp/new.folded" --normalize --growth-out - -o "$tmp/n.svg"
+grep -q '^| 1 | b | 200 -> 300 | +100 | -% |$\|^| 1 | b | 200.0 -> 300.0 | +100.0 |' "$tmp/out" \
+  || { cat "$tmp/out" >&2; fail "normalised growth list"; }
+expect 2 --diff "$tmp/base.folded" "$tmp/new.folded" --base-ops 0 --new-ops 5
+expect 2 --diff "$tmp/base.folded" "$tmp/new.folded" --base-ops 5
+expect 2 --diff "$tmp/base.folded" "$tmp/big.folded"
+grep -q 'big.folded: folded line 2' "$tmp/err" || fail "diff does not name the bad input"
+expect 2 --diff "$tmp/base.folded"
+
+# Outputs that are not regular files are written through, never replaced.
+ln -s "$tmp/target.svg" "$tmp/link.svg"
+expect 0 --diff "$tmp/base.folded" "$tmp/new.folded" -o "$tmp/link.svg"
+[ -L "$tmp/link.svg" ] && grep -q '<svg' "$tmp/target.svg" || fail "symlink replaced, not written through"
+mkfifo "$tmp/fifo"
+cat "$tmp/fifo" >"$tmp/from_fifo" &
+expect 0 --folded "$tmp/base.folded" -o "$tmp/fifo"
+wait
+[ -p "$tmp/fifo" ] && grep -q '<svg' "$tmp/from_fifo" || fail "FIFO replaced, not written through"
 echo "flamegraph_cli_test: ok"
