@@ -22,6 +22,7 @@
 #include "histogram.h"
 #include "machine_probe.h"
 #include "results.h"
+#include "record/atomic_file.h"
 #include "results_json.h"
 #include "suite_flags.h"
 #include "summary.h"
@@ -521,7 +522,8 @@ int RunSuiteMain(int argc, char** argv, const std::vector<Dimension>& dimensions
   runner.RunAll(plan);
 
   // Keep only what finished; note why the run is partial.
-  SuiteRunInfo info;
+  record::RunInfo info;
+  info.complete = true;
   const int signal_number = StopSignal();
   int failed = 0, unfinished = 0;
   for (const BenchmarkResult& r : results) {
@@ -548,17 +550,16 @@ int RunSuiteMain(int argc, char** argv, const std::vector<Dimension>& dimensions
   info.repetitions = options.repetitions;
   info.invalid_share = options.invalid_share;
   info.fingerprint = CurrentFingerprint();
-  info.timer_source = std::string(clock.source_name());
-  info.timer_overhead_ns = clock.overhead_ns();
-  info.timer_ticks_per_ns = clock.ticks_per_ns();
+  info.timer.source = std::string(clock.source_name());
+  info.timer.overhead_ns = clock.overhead_ns();
+  info.timer.ticks_per_ns = clock.ticks_per_ns();
   for (const LoadLevel& l : options.levels) info.levels.emplace_back(l.name);
   for (const Dimension* d : dims) info.dimensions.emplace_back(d->name);
-  info.benchmark_context = GoogleBenchmarkContextMembers();
   info.peak_rss_bytes = PeakRssBytes();
   info.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
 
-  const std::vector<Degradation> degradation = ComputeDegradation(finished);
+  const std::vector<record::Degradation> degradation = ComputeDegradation(finished);
   out << RenderSummary(info, finished, degradation, &*thresholds, SummaryFormat::kText,
                        isatty(STDOUT_FILENO) != 0);
   for (const BenchmarkResult& r : finished) {
@@ -578,7 +579,7 @@ int RunSuiteMain(int argc, char** argv, const std::vector<Dimension>& dimensions
     for (const auto& [file, content] :
          {std::pair<std::string, const std::string*>{options.out_dir + "/results.json", &json},
           {options.out_dir + "/summary.md", &md}}) {
-      if (absl::Status s = WriteFileAtomically(file, *content); !s.ok()) {
+      if (absl::Status s = record::WriteFileAtomically(file, *content); !s.ok()) {
         err << "wsbench: " << s.message() << "\n";
         if (code == 0) code = 1;
       }

@@ -39,10 +39,10 @@ bool RunCommand(const std::string& command, std::string* out) {
 const char* SourceDir() { return WSBENCH_SOURCE_DIR; }
 const char* SuiteVersion() { return WSBENCH_VERSION; }
 
-Fingerprint CurrentFingerprint() {
-  Fingerprint f;
+record::Fingerprint CurrentFingerprint() {
+  record::Fingerprint f;
   f.cpu_model = CpuModel();
-  f.cores = static_cast<int>(std::thread::hardware_concurrency());
+  f.cores = static_cast<int64_t>(std::thread::hardware_concurrency());
   f.compiler = WSBENCH_BUILD_COMPILER;
   f.cxx_flags = WSBENCH_BUILD_CXX_FLAGS;
   f.build_type = WSBENCH_BUILD_TYPE;

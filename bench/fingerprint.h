@@ -9,25 +9,16 @@
 // `git status --porcelain`), "unknown" / false when git or the tree is
 // not available.
 //
-//   Fingerprint f = CurrentFingerprint();
+//   record::Fingerprint f = CurrentFingerprint();
 #ifndef WSBENCH_BENCH_FINGERPRINT_H_
 #define WSBENCH_BENCH_FINGERPRINT_H_
 
-#include <string>
+#include "record/fingerprint.h"
 
 namespace wsbench::bench {
 
-struct Fingerprint {
-  std::string cpu_model;
-  int cores = 0;
-  std::string compiler;     // "GNU 12.2.0"
-  std::string cxx_flags;    // CMAKE_CXX_FLAGS + CMAKE_CXX_FLAGS_<CONFIG>
-  std::string build_type;   // "Release"
-  std::string git_revision; // 40 hex digits or "unknown"
-  bool git_dirty = false;
-};
-
-Fingerprint CurrentFingerprint();
+// This binary on this machine (record/fingerprint.h is the type).
+record::Fingerprint CurrentFingerprint();
 
 // The source tree the binary was configured from.
 const char* SourceDir();

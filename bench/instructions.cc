@@ -13,6 +13,8 @@
 #include "fingerprint.h"
 #include "fmt/format.h"
 #include "load_level.h"
+#include "record/atomic_file.h"
+#include "record/json.h"
 #include "workload.h"
 
 namespace wsbench::bench {
@@ -38,20 +40,7 @@ std::vector<std::string> SplitCommas(std::string_view s) {
   return out;
 }
 
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      out += fmt::format("\\u{:04x}", static_cast<unsigned char>(c));
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
+std::string Quote(std::string_view s) { return record::JsonQuote(s); }
 
 constexpr char kUsage[] =
     "usage: valgrind --tool=callgrind --instr-atstart=no --collect-atstart=no \\\n"
@@ -201,7 +190,7 @@ int InstructionsMain(int argc, char** argv) {
   }
 
   // The manifest: results.json-shaped, counts filled in by tools/instructions.
-  Fingerprint f = CurrentFingerprint();
+  record::Fingerprint f = CurrentFingerprint();
   std::string command_line;
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
   std::string level_list, dimension_list;
@@ -241,17 +230,10 @@ int InstructionsMain(int argc, char** argv) {
   if (o.manifest.empty() || o.manifest == "-") {
     std::fputs(out.c_str(), stdout);
   } else {
-    std::string tmp = o.manifest + ".tmp";
-    {
-      std::ofstream file(tmp, std::ios::binary | std::ios::trunc);
-      file << out;
-      if (!file) {
-        std::fprintf(stderr, "wsbench --instructions: cannot write %s\n", tmp.c_str());
-        return 2;
-      }
-    }
-    if (std::rename(tmp.c_str(), o.manifest.c_str()) != 0) {
-      std::fprintf(stderr, "wsbench --instructions: cannot rename %s\n", tmp.c_str());
+    if (absl::Status st = record::WriteFileAtomically(o.manifest, out);
+        !st.ok()) {
+      std::fprintf(stderr, "wsbench --instructions: %s\n",
+                   std::string(st.message()).c_str());
       return 2;
     }
   }

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <numeric>
 
+#include "record/statistics.h"
+
 namespace wsbench::bench {
 
 std::vector<double> BenchmarkResult::Values(const std::string& key) const {
@@ -18,73 +20,7 @@ std::vector<double> BenchmarkResult::Values(const std::string& key) const {
 std::optional<double> BenchmarkResult::MedianOf(const std::string& key) const {
   std::vector<double> values = Values(key);
   if (values.empty()) return std::nullopt;
-  return Median(std::move(values));
-}
-
-double Median(std::vector<double> values) {
-  if (values.empty()) return 0;
-  // Below-resolution values (NaN) first: they are smaller than any number.
-  std::sort(values.begin(), values.end(), [](double a, double b) {
-    return std::isnan(a) ? !std::isnan(b) : !std::isnan(b) && a < b;
-  });
-  const size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
-double Mean(const std::vector<double>& values) {
-  if (values.empty()) return 0;
-  return std::accumulate(values.begin(), values.end(), 0.0) / values.size();
-}
-
-double Stddev(const std::vector<double>& values) {
-  if (values.size() < 2) return 0;
-  const double mean = Mean(values);
-  double sq = 0;
-  for (double v : values) sq += (v - mean) * (v - mean);
-  return std::sqrt(sq / (values.size() - 1));
-}
-
-double Cv(const std::vector<double>& values) {
-  const double mean = Mean(values);
-  return mean == 0 ? 0 : Stddev(values) / mean;
-}
-
-double Min(const std::vector<double>& values) {
-  if (values.empty()) return 0;
-  if (std::any_of(values.begin(), values.end(),
-                  [](double v) { return std::isnan(v); })) {
-    return NAN;
-  }
-  return *std::min_element(values.begin(), values.end());
-}
-
-double Max(const std::vector<double>& values) {
-  if (values.empty()) return 0;
-  double max = NAN;
-  for (double v : values) {
-    if (!std::isnan(v) && !(v <= max)) max = v;
-  }
-  return max;
-}
-
-std::string BelowResolutionKey(std::string_view key) {
-  constexpr std::string_view kSuffix = "_us";
-  if (key.size() <= kSuffix.size() ||
-      key.substr(key.size() - kSuffix.size()) != kSuffix) {
-    return {};
-  }
-  return std::string(key.substr(0, key.size() - kSuffix.size())) +
-         "_below_resolution";
-}
-
-double Aggregate(const std::string& name, const std::vector<double>& values) {
-  if (name == "mean") return Mean(values);
-  if (name == "median") return Median(values);
-  if (name == "stddev") return Stddev(values);
-  if (name == "cv") return Cv(values);
-  if (name == "min") return Min(values);
-  if (name == "max") return Max(values);
-  return 0;
+  return record::Median(std::move(values));
 }
 
 double DegradationPct(double lowest_rate, double highest_rate) {
@@ -92,14 +28,14 @@ double DegradationPct(double lowest_rate, double highest_rate) {
   return (1.0 - highest_rate / lowest_rate) * 100.0;
 }
 
-std::vector<Degradation> ComputeDegradation(const std::vector<BenchmarkResult>& results) {
+std::vector<record::Degradation> ComputeDegradation(const std::vector<BenchmarkResult>& results) {
   std::vector<std::string> order;
   for (const BenchmarkResult& r : results) {
     if (std::find(order.begin(), order.end(), r.dimension) == order.end()) {
       order.push_back(r.dimension);
     }
   }
-  std::vector<Degradation> out;
+  std::vector<record::Degradation> out;
   for (const std::string& dim : order) {
     const BenchmarkResult* lowest = nullptr;
     const BenchmarkResult* highest = nullptr;
@@ -109,7 +45,7 @@ std::vector<Degradation> ComputeDegradation(const std::vector<BenchmarkResult>& 
       if (highest == nullptr || r.level_index > highest->level_index) highest = &r;
     }
     if (lowest == nullptr || lowest == highest) continue;
-    Degradation d;
+    record::Degradation d;
     d.dimension = dim;
     d.lowest_level = lowest->level;
     d.highest_level = highest->level;
@@ -117,8 +53,8 @@ std::vector<Degradation> ComputeDegradation(const std::vector<BenchmarkResult>& 
                            *highest->MedianOf(highest->primary_rate_key()));
     out.push_back(d);
   }
-  Degradation* worst = nullptr;
-  for (Degradation& d : out) {
+  record::Degradation* worst = nullptr;
+  for (record::Degradation& d : out) {
     if (worst == nullptr || d.pct > worst->pct) worst = &d;
   }
   if (worst != nullptr) worst->bottleneck = true;

@@ -8,7 +8,7 @@
 // figure alike. Statistics are O(r log r) over r repetitions. Plain values,
 // thread-compatible.
 //
-//   std::vector<Degradation> d = ComputeDegradation(results);
+//   std::vector<record::Degradation> d = ComputeDegradation(results);
 #ifndef WSBENCH_BENCH_RESULTS_H_
 #define WSBENCH_BENCH_RESULTS_H_
 
@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#include "record/results_file.h"
 #include "thresholds.h"
 
 namespace wsbench::bench {
@@ -27,7 +28,7 @@ struct RepetitionResult {
   int64_t iterations = 0;  // throughput passes in this repetition
   // A latency percentile below the timer's resolution is NaN here (null in
   // the JSON) with bools["<p>_below_resolution"] true; see
-  // BelowResolutionKey().
+  // record::BelowResolutionKey().
   std::map<std::string, double> numbers;
   std::map<std::string, std::string> strings;  // verdicts
   std::map<std::string, bool> bools;           // p95_below_resolution ...
@@ -58,35 +59,6 @@ struct BenchmarkResult {
   std::optional<double> MedianOf(const std::string& key) const;
 };
 
-// Statistics; Median is the mean of the middle two for even counts.
-// All return 0 for an empty input (Stddev and Cv for fewer than 2 values).
-// A NaN value is a percentile known only to lie below the timer's
-// resolution: it ranks below every number, so Median and Min are NaN when
-// the middle (or lowest) value is one, Max ignores it unless every value is
-// NaN, and Mean, Stddev and Cv are NaN when any value is.
-double Median(std::vector<double> values);
-double Mean(const std::vector<double>& values);
-double Stddev(const std::vector<double>& values);  // sample (n - 1)
-double Cv(const std::vector<double>& values);      // stddev / mean
-double Min(const std::vector<double>& values);
-double Max(const std::vector<double>& values);
-
-// "p95_us" -> "p95_below_resolution": the flag that says the figure lies
-// below the timer's resolution. Empty for keys not ending in "_us".
-std::string BelowResolutionKey(std::string_view key);
-
-inline constexpr const char* kAggregateNames[] = {"mean", "median", "stddev", "cv", "min", "max"};
-// The named aggregate over `values`.
-double Aggregate(const std::string& name, const std::vector<double>& values);
-
-struct Degradation {
-  std::string dimension;
-  std::string lowest_level;
-  std::string highest_level;
-  double pct = 0;  // (1 - rate at highest / rate at lowest) x 100
-  bool bottleneck = false;
-};
-
 // (1 - highest / lowest) x 100; 0 when lowest <= 0.
 double DegradationPct(double lowest_rate, double highest_rate);
 
@@ -94,7 +66,7 @@ double DegradationPct(double lowest_rate, double highest_rate);
 // levels: degradation of the median primary rate from the lowest to the
 // highest level run. The bottleneck is the dimension that degrades most
 // (first one on ties); none when the list is empty.
-std::vector<Degradation> ComputeDegradation(const std::vector<BenchmarkResult>& results);
+std::vector<record::Degradation> ComputeDegradation(const std::vector<BenchmarkResult>& results);
 
 // Fills the repetition's verdict strings (throughput_verdict, p95_verdict,
 // verdict) from its figures.

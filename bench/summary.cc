@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "fingerprint.h"
 #include "fmt/format.h"
 #include "load_level.h"
+#include "record/format.h"
 
 namespace wsbench::bench {
 namespace {
@@ -77,27 +79,9 @@ int DisplayWidth(std::string_view text) {
   return width;
 }
 
-std::string FormatRate(double value) {
-  if (!std::isfinite(value)) return "-";
-  const char* suffix = "";
-  double v = value;
-  if (std::abs(v) >= 1e9) { v /= 1e9; suffix = "G"; }
-  else if (std::abs(v) >= 1e6) { v /= 1e6; suffix = "M"; }
-  else if (std::abs(v) >= 1e3) { v /= 1e3; suffix = "K"; }
-  const int decimals = std::abs(v) >= 100 ? 0 : std::abs(v) >= 10 ? 1 : 2;
-  return fmt::format("{:.{}f}{}", v, decimals, suffix);
-}
-
-std::string FormatMicros(double value) {
-  if (!std::isfinite(value)) return "-";
-  if (value == 0) return "0";
-  const int magnitude = static_cast<int>(std::floor(std::log10(std::abs(value))));
-  const int decimals = std::max(0, 2 - magnitude);
-  return fmt::format("{:.{}f}", value, decimals);
-}
-
-std::string RenderSummary(const SuiteRunInfo& info, const std::vector<BenchmarkResult>& results,
-                          const std::vector<Degradation>& degradation,
+std::string RenderSummary(const record::RunInfo& info,
+                          const std::vector<BenchmarkResult>& results,
+                          const std::vector<record::Degradation>& degradation,
                           const Thresholds* thresholds, SummaryFormat format, bool terminal) {
   const bool md = format == SummaryFormat::kMarkdown;
   const bool marks_terminal = md || terminal;
@@ -106,8 +90,8 @@ std::string RenderSummary(const SuiteRunInfo& info, const std::vector<BenchmarkR
   out += fmt::format(
       "wsbench {}: {} benchmarks, medians of {} repetition(s), seed {}; timer {} "
       "(overhead {:.1f} ns per reading pair, subtracted; {:.3f} ticks/ns){}\n",
-      SuiteVersion(), results.size(), info.repetitions, info.seed, info.timer_source,
-      info.timer_overhead_ns, info.timer_ticks_per_ns, md ? "" : "");
+      SuiteVersion(), results.size(), info.repetitions, info.seed, info.timer.source,
+      info.timer.overhead_ns, info.timer.ticks_per_ns, md ? "" : "");
   if (!info.complete) {
     out += md ? fmt::format("\n**PARTIAL RUN: {}**\n", info.partial_reason)
               : fmt::format("PARTIAL RUN: {}\n", info.partial_reason);
@@ -159,9 +143,10 @@ std::string RenderSummary(const SuiteRunInfo& info, const std::vector<BenchmarkR
         if (!std::isnan(bound))
           pv = thresholds->P95Verdict(d, bound, r->items_per_op);
       }
-      std::string rate_text = FormatRate(rate) + (r->error ? " FAILED" : "");
-      std::string p95_text =
-          below ? "<" + FormatMicros(resolution) : FormatMicros(p95);
+      std::string rate_text =
+          record::FormatShort(rate) + (r->error ? " FAILED" : "");
+      std::string p95_text = below ? "<" + record::FormatMicros(resolution)
+                                   : record::FormatMicros(p95);
       rate_row.push_back(WithMark(rate_text, rv, marks_terminal));
       p95_row.push_back(WithMark(p95_text, pv, marks_terminal));
     }
@@ -191,7 +176,7 @@ std::string RenderSummary(const SuiteRunInfo& info, const std::vector<BenchmarkR
   for (const std::string& d : dims) {
     std::string line = (md ? "- **" : "  ") + d + (md ? "**: " : ": ");
     auto deg = std::find_if(degradation.begin(), degradation.end(),
-                            [&](const Degradation& x) { return x.dimension == d; });
+                            [&](const record::Degradation& x) { return x.dimension == d; });
     if (deg != degradation.end()) {
       line += fmt::format("degradation {:.1f}% ({} -> {})", deg->pct, deg->lowest_level,
                           deg->highest_level);
@@ -217,7 +202,7 @@ std::string RenderSummary(const SuiteRunInfo& info, const std::vector<BenchmarkR
         if (lim != rep.bools.end() && lim->second) any_limited = true;
       }
     }
-    if (max_allocs >= 0) line += fmt::format("; allocs/op up to {}", FormatMicros(max_allocs));
+    if (max_allocs >= 0) line += fmt::format("; allocs/op up to {}", record::FormatMicros(max_allocs));
     if (max_batch > 0) {
       line += min_batch == max_batch ? fmt::format("; latency batch {} op(s)", max_batch)
                                      : fmt::format("; latency batch {}..{} ops", min_batch, max_batch);
@@ -228,7 +213,7 @@ std::string RenderSummary(const SuiteRunInfo& info, const std::vector<BenchmarkR
     out += line + "\n";
   }
   auto bottleneck = std::find_if(degradation.begin(), degradation.end(),
-                                 [](const Degradation& x) { return x.bottleneck; });
+                                 [](const record::Degradation& x) { return x.bottleneck; });
   out += "\n";
   if (bottleneck != degradation.end()) {
     out += fmt::format("{}Bottleneck: {} (degrades {:.1f}% from {} to {}){}\n", md ? "**" : "",

@@ -2,7 +2,8 @@
 // P95 (medians over repetitions) with verdict marks, degradation per
 // dimension, the bottleneck, allocations per op, latency batching notes,
 // wall time and peak RSS. Rendered as aligned text for the console or as
-// Markdown for DIR/summary.md; both carry the same figures.
+// Markdown for DIR/summary.md; both carry the same figures (numbers in
+// record/format.h's forms).
 //
 //   std::cout << RenderSummary(info, results, degradation, &thresholds,
 //                              SummaryFormat::kText, isatty(1));
@@ -14,7 +15,7 @@
 #include <vector>
 
 #include "results.h"
-#include "results_json.h"
+#include "record/results_file.h"
 #include "thresholds.h"
 
 namespace wsbench::bench {
@@ -23,14 +24,11 @@ enum class SummaryFormat { kText, kMarkdown };
 
 // `terminal` selects ✅ ⚠️ ❌ over [ok] [warn] [poor] in text (Markdown
 // always uses the emoji).
-std::string RenderSummary(const SuiteRunInfo& info, const std::vector<BenchmarkResult>& results,
-                          const std::vector<Degradation>& degradation,
+std::string RenderSummary(const record::RunInfo& info,
+                          const std::vector<BenchmarkResult>& results,
+                          const std::vector<record::Degradation>& degradation,
                           const Thresholds* thresholds, SummaryFormat format, bool terminal);
 
-// 3 significant digits with K/M/G suffix: 31.2M, 850K, 12.3.
-std::string FormatRate(double value);
-// 3 significant digits, no suffix: 0.0412, 12.3, 1234.
-std::string FormatMicros(double value);
 // Terminal columns taken by UTF-8 `text` (emoji 2, variation selectors 0).
 int DisplayWidth(std::string_view text);
 

@@ -16,19 +16,19 @@
 #include "gate_config.h"
 #include "gtest/gtest.h"
 #include "render.h"
-#include "results_file.h"
+#include "record/results_file.h"
 
 namespace wsbench::compare {
 namespace {
 
-using results::ResultsFile;
+using record::ResultsFile;
 
 std::string Fixture(const std::string& name) {
   return std::string(WSBENCH_TESTDATA_DIR) + "/../../tools/compare/testdata/" + name;
 }
 
 ResultsFile Load(const std::string& name) {
-  absl::StatusOr<ResultsFile> file = results::ReadResultsFile(Fixture(name));
+  absl::StatusOr<ResultsFile> file = record::ReadResultsFile(Fixture(name));
   EXPECT_TRUE(file.ok()) << file.status();
   return file.ok() ? *file : ResultsFile{};
 }
@@ -185,7 +185,7 @@ ResultsFile WithAllocs(const std::vector<double>& allocs) {
   file.path = "mem.json";
   file.info.complete = true;
   for (size_t i = 0; i < allocs.size(); ++i) {
-    results::BenchmarkRun run;
+    record::BenchmarkRun run;
     run.name = run.run_name = "subscriptions/light";
     run.repetition_index = static_cast<int64_t>(i);
     run.numbers["allocs_per_op"] = allocs[i];
@@ -203,7 +203,7 @@ ResultsFile WithProbes(const std::vector<double>& ops_per_second,
   file.info.complete = true;
   file.info.repetitions = static_cast<int>(ops_per_second.size());
   for (size_t i = 0; i < ops_per_second.size(); ++i) {
-    results::BenchmarkRun run;
+    record::BenchmarkRun run;
     run.name = run.run_name = "permissions/medium";
     run.level = "medium";
     run.repetition_index = static_cast<int64_t>(i);
@@ -269,11 +269,11 @@ TEST(CompareTest, PercentilesBelowTheResolutionAreNotGated) {
       << row->note;
   EXPECT_EQ(c.regressions, 0);
   // Below the resolution on both sides: still a row, not silently dropped.
-  for (results::BenchmarkRun& run : base.runs) {
+  for (record::BenchmarkRun& run : base.runs) {
     run.numbers.erase("p50_us");
     run.bools["p50_below_resolution"] = true;
   }
-  for (results::BenchmarkRun& run : next.runs) {
+  for (record::BenchmarkRun& run : next.runs) {
     run.numbers.erase("p50_us");
     run.bools["p50_below_resolution"] = true;
   }
@@ -490,7 +490,7 @@ TEST(BaselineTest, KeepsOnlyRepetitionsAtTheUnhinderedMachineSpeed) {
   std::vector<double> kept = mixed->RepetitionValues("permissions/medium", "ops_per_second");
   ASSERT_EQ(kept.size(), 6u);
   for (double v : kept) EXPECT_GT(v, 30e6);
-  const results::BenchmarkRun* median = mixed->Aggregate("permissions/medium", "median");
+  const record::BenchmarkRun* median = mixed->Aggregate("permissions/medium", "median");
   ASSERT_NE(median, nullptr);
   EXPECT_NEAR(*median->Number("ops_per_second"), 34.25e6, 1);
 
@@ -515,7 +515,7 @@ TEST(BaselineTest, SaveBaselineWritesAtomicallyAndRefusesPartial) {
   EXPECT_NE(access(out.c_str(), F_OK), 0) << "a refused baseline must not be written";
   ASSERT_TRUE(SaveBaseline(Fixture("base.json"), Fixture("instructions_base.json"), out,
                            config).ok());
-  absl::StatusOr<ResultsFile> saved = results::ReadResultsFile(out);
+  absl::StatusOr<ResultsFile> saved = record::ReadResultsFile(out);
   ASSERT_TRUE(saved.ok()) << saved.status();
   EXPECT_TRUE(saved->info.complete);
   EXPECT_EQ(saved->RepetitionValues("messages/medium", "instructions_per_op").size(), 5u);
@@ -533,7 +533,7 @@ TEST(BaselineTest, MergeRunsPoolsRepetitions) {
   std::vector<double> p95 = merged->RepetitionValues("broadcast/medium", "p95_us");
   ASSERT_EQ(p95.size(), 10u);
   EXPECT_EQ(p95[0], p95[5]);  // b's repetitions follow a's
-  const results::BenchmarkRun* median = merged->Aggregate("broadcast/medium", "median");
+  const record::BenchmarkRun* median = merged->Aggregate("broadcast/medium", "median");
   ASSERT_NE(median, nullptr);
   std::vector<double> sorted = p95;
   std::sort(sorted.begin(), sorted.end());

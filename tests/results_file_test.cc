@@ -1,7 +1,7 @@
-// Tests for tools/results/results_file.h: reading results.json fixtures,
+// Tests for record/results_file.h: reading results.json fixtures,
 // tolerance of extra fields, errors naming the file and the field, and the
 // writer's round trip.
-#include "results_file.h"
+#include "record/results_file.h"
 
 #include <unistd.h>
 
@@ -11,7 +11,7 @@
 
 #include "gtest/gtest.h"
 
-namespace wsbench::results {
+namespace wsbench::record {
 namespace {
 
 std::string Fixture(const std::string& name) {
@@ -134,23 +134,24 @@ TEST(ResultsFileTest, WriterRoundTrips) {
   EXPECT_EQ(WriteResultsJson(*again), text);
 }
 
-TEST(ResultsFileTest, WriteFileAtomicallyReplacesWholeFile) {
-  std::string path = ::testing::TempDir() + "/atomic_" + std::to_string(::getpid());
-  ASSERT_TRUE(WriteFileAtomically(path, "first, longer contents").ok());
-  ASSERT_TRUE(WriteFileAtomically(path, "second").ok());
-  std::ifstream in(path);
-  std::string contents((std::istreambuf_iterator<char>(in)), {});
-  EXPECT_EQ(contents, "second");
-  std::remove(path.c_str());
-  EXPECT_FALSE(WriteFileAtomically("/nonexistent_dir_wsbench/x.json", "x").ok());
+TEST(ResultsFileTest, ObjectMembersKeepRawValuesInOrder) {
+  auto members = ParseObjectMembers(
+      R"({"b": [1, 2], "a": {"x": "y"}, "c": "s\"q", "d": 1.5})", "ctx");
+  ASSERT_TRUE(members.ok()) << members.status();
+  ASSERT_EQ(members->size(), 4u);
+  EXPECT_EQ((*members)[0], std::make_pair(std::string("b"), std::string("[1, 2]")));
+  EXPECT_EQ((*members)[1].second, R"({"x": "y"})");
+  EXPECT_EQ((*members)[2].second, R"("s\"q")");
+  EXPECT_EQ((*members)[3].second, "1.5");
+  auto bad = ParseObjectMembers("[1]", "ctx");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("ctx"), std::string_view::npos);
 }
 
-TEST(ResultsFileTest, JsonHelpers) {
-  EXPECT_EQ(JsonQuote("a\"b\\c\n"), "\"a\\\"b\\\\c\\n\"");
-  EXPECT_EQ(JsonQuote(std::string("\x01", 1)), "\"\\u0001\"");
-  EXPECT_EQ(JsonNumber(1.5), "1.5");
-  EXPECT_EQ(JsonNumber(0.1), "0.1");
-  EXPECT_EQ(JsonNumber(1.0 / 0.0), "null");
+TEST(ResultsFileTest, BelowResolutionKey) {
+  EXPECT_EQ(BelowResolutionKey("p95_us"), "p95_below_resolution");
+  EXPECT_EQ(BelowResolutionKey("ops_per_second"), "");
+  EXPECT_EQ(BelowResolutionKey("_us"), "");
 }
 
 TEST(ResultsFileTest, FingerprintMismatches) {
@@ -165,4 +166,4 @@ TEST(ResultsFileTest, FingerprintMismatches) {
 }
 
 }  // namespace
-}  // namespace wsbench::results
+}  // namespace wsbench::record

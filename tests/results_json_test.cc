@@ -1,8 +1,5 @@
 #include "results_json.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -14,23 +11,14 @@
 namespace wsbench::bench {
 namespace {
 
-namespace fs = std::filesystem;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 size_t CountElements(simdjson::simdjson_result<simdjson::ondemand::value> v) {
   simdjson::ondemand::array a = v.get_array();
   size_t n = a.count_elements();
   return n;
 }
 
-SuiteRunInfo Info() {
-  SuiteRunInfo info;
+record::RunInfo Info() {
+  record::RunInfo info;
   info.complete = false;
   info.partial_reason = "interrupted by \"SIGINT\"\n\ttab\\";
   info.command_line = "wsbench --out \"x y\"";
@@ -38,14 +26,13 @@ SuiteRunInfo Info() {
   info.repetitions = 2;
   info.invalid_share = 0.01;
   info.fingerprint = {"CPU \"quoted\"", 2, "GNU 12.2.0", "-O2 -g", "Release", "abc", true};
-  info.timer_source = "rdtsc";
-  info.timer_overhead_ns = 14.5;
-  info.timer_ticks_per_ns = 2.5;
+  info.timer.source = "rdtsc";
+  info.timer.overhead_ns = 14.5;
+  info.timer.ticks_per_ns = 2.5;
   info.wall_seconds = 1.25;
   info.peak_rss_bytes = 1 << 20;
   info.levels = {"minimal", "light"};
   info.dimensions = {"broadcast"};
-  info.benchmark_context = GoogleBenchmarkContextMembers();
   return info;
 }
 
@@ -77,17 +64,9 @@ std::vector<BenchmarkResult> Results() {
   return {r, failed};
 }
 
-TEST(ResultsJsonTest, EscapesStrings) {
-  EXPECT_EQ(JsonEscape("a\"b\\c\n\x01"), "a\\\"b\\\\c\\n\\u0001");
-  EXPECT_EQ(JsonEscape("µs ✅"), "µs ✅");
-  EXPECT_EQ(JsonNumber(NAN), "null");
-  EXPECT_EQ(JsonNumber(INFINITY), "null");
-  EXPECT_EQ(JsonNumber(2.5), "2.5");
-}
-
 TEST(ResultsJsonTest, DocumentParsesAndHasEveryField) {
   const std::vector<BenchmarkResult> results = Results();
-  const std::vector<Degradation> degradation = {{"broadcast", "minimal", "light", 12.5, true}};
+  const std::vector<record::Degradation> degradation = {{"broadcast", "minimal", "light", 12.5, true}};
   absl::StatusOr<Thresholds> t = Thresholds::Parse(
       R"({"dimensions": {"broadcast": {"rate": "items", "throughput": {"excellent": 1e9, "good": 1e8}}}})",
       "t");
@@ -226,51 +205,13 @@ TEST(ResultsJsonTest, BelowResolutionPercentilesAreNullWithTheirFlag) {
 }
 
 TEST(ResultsJsonTest, EmptyRunIsValidJson) {
-  SuiteRunInfo info;
-  info.benchmark_context = "";
-  const std::string json = ResultsJson(info, {}, {}, nullptr);
+  const std::string json = record::WriteResultsJson(
+      ResultsRecord(record::RunInfo{}, {}, {}, {}, nullptr));
   simdjson::ondemand::parser parser;
   simdjson::padded_string padded(json);
   simdjson::ondemand::document doc = parser.iterate(padded);
   EXPECT_EQ(CountElements(doc["benchmarks"]), 0u);
   EXPECT_EQ(CountElements(doc["degradation"]), 0u);
-}
-
-TEST(ResultsJsonTest, AtomicWriteLeavesOnlyTheFile) {
-  fs::path dir = fs::temp_directory_path() / ("wsbench_atomic_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  const std::string path = (dir / "results.json").string();
-  ASSERT_TRUE(WriteFileAtomically(path, "{\"a\": 1}\n").ok());
-  EXPECT_EQ(ReadFile(path), "{\"a\": 1}\n");
-  ASSERT_TRUE(WriteFileAtomically(path, "{\"b\": 2}\n").ok());  // replaces
-  EXPECT_EQ(ReadFile(path), "{\"b\": 2}\n");
-  int files = 0;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    ++files;
-    EXPECT_EQ(entry.path().filename(), "results.json");
-  }
-  EXPECT_EQ(files, 1);
-  fs::remove_all(dir);
-}
-
-TEST(ResultsJsonTest, FailedWriteLeavesNoTempAndKeepsOldFile) {
-  fs::path dir = fs::temp_directory_path() / ("wsbench_atomic_fail_" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  // The target is a non-empty directory: rename fails after the temp file is written.
-  fs::create_directories(dir / "results.json" / "child");
-  absl::Status s = WriteFileAtomically((dir / "results.json").string(), "{}");
-  EXPECT_FALSE(s.ok());
-  EXPECT_NE(std::string(s.message()).find("results.json"), std::string::npos);
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    EXPECT_EQ(entry.path().filename(), "results.json") << "left " << entry.path();
-  }
-  // A directory that does not exist: clear error, nothing created.
-  absl::Status missing = WriteFileAtomically((dir / "nope" / "results.json").string(), "{}");
-  EXPECT_FALSE(missing.ok());
-  EXPECT_FALSE(fs::exists(dir / "nope"));
-  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -23,44 +23,6 @@ BenchmarkResult Make(const std::string& dim, const std::string& level, int index
   return r;
 }
 
-TEST(ResultsTest, MedianIsCorrectForEvenAndOddCounts) {
-  EXPECT_EQ(Median({3, 1, 2}), 2);
-  EXPECT_EQ(Median({4, 1, 3, 2}), 2.5);  // Google Benchmark 1.7 would say 3
-  EXPECT_EQ(Median({7}), 7);
-  EXPECT_EQ(Median({}), 0);
-}
-
-TEST(ResultsTest, Statistics) {
-  const std::vector<double> v = {2, 4, 4, 4, 5, 5, 7, 9};
-  EXPECT_DOUBLE_EQ(Mean(v), 5);
-  EXPECT_NEAR(Stddev(v), std::sqrt(32.0 / 7), 1e-12);
-  EXPECT_NEAR(Cv(v), std::sqrt(32.0 / 7) / 5, 1e-12);
-  EXPECT_EQ(Min(v), 2);
-  EXPECT_EQ(Max(v), 9);
-  EXPECT_EQ(Stddev({1}), 0);
-  EXPECT_EQ(Aggregate("median", v), 4.5);
-  EXPECT_EQ(Aggregate("max", v), 9);
-}
-
-TEST(ResultsTest, BelowResolutionValuesRankBelowEveryNumber) {
-  // NaN = a percentile known only to lie below the timer's resolution.
-  const std::vector<double> mostly_below = {NAN, 0.5, NAN};
-  EXPECT_TRUE(std::isnan(Median(mostly_below)));
-  EXPECT_TRUE(std::isnan(Min(mostly_below)));
-  EXPECT_EQ(Max(mostly_below), 0.5);
-  EXPECT_TRUE(std::isnan(Mean(mostly_below)));
-  EXPECT_TRUE(std::isnan(Stddev(mostly_below)));
-  const std::vector<double> one_below = {0.7, NAN, 0.5};
-  EXPECT_EQ(Median(one_below), 0.5);
-  EXPECT_TRUE(std::isnan(Min(one_below)));
-  EXPECT_TRUE(
-      std::isnan(Median({NAN, 1, 2, NAN})));  // even: a middle value is below
-  EXPECT_EQ(Median({NAN, 1, 2, 3}), 1.5);
-  EXPECT_TRUE(std::isnan(Max({NAN, NAN})));
-  EXPECT_EQ(BelowResolutionKey("p95_us"), "p95_below_resolution");
-  EXPECT_EQ(BelowResolutionKey("ops_per_second"), "");
-}
-
 TEST(ResultsTest, P95BelowResolutionIsJudgedByTheResolution) {
   absl::StatusOr<Thresholds> t = Thresholds::Parse(
       R"({"dimensions": {"x": {"p95_us": {"excellent": 0.05, "good": 0.1}}}})",
@@ -94,7 +56,7 @@ TEST(ResultsTest, DegradationUsesMediansOfLowestAndHighestLevelRun) {
       Make("b", "very_high", 5, {400, 2000, 600}, true),  // median 600 -> 40%
       Make("c", "light", 1, {10}),               // one level: no degradation
   };
-  std::vector<Degradation> d = ComputeDegradation(results);
+  std::vector<record::Degradation> d = ComputeDegradation(results);
   ASSERT_EQ(d.size(), 2u);
   EXPECT_EQ(d[0].dimension, "a");
   EXPECT_EQ(d[0].lowest_level, "light");
@@ -111,7 +73,7 @@ TEST(ResultsTest, BottleneckIsTheWorstEvenWhenAllImprove) {
       Make("x", "minimal", 0, {100}), Make("x", "low", 2, {150}),   // -50%
       Make("y", "minimal", 0, {100}), Make("y", "low", 2, {110}),   // -10%
   };
-  std::vector<Degradation> d = ComputeDegradation(results);
+  std::vector<record::Degradation> d = ComputeDegradation(results);
   ASSERT_EQ(d.size(), 2u);
   EXPECT_FALSE(d[0].bottleneck);
   EXPECT_TRUE(d[1].bottleneck);

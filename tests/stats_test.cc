@@ -1,6 +1,6 @@
 // Tests for tools/compare/stats.h against known values: exact Mann-Whitney U
 // p-values (tables; the tied cases checked by brute-force enumeration of all
-// C(n+m, n) splits), Wilcoxon signed-rank, median, bootstrap determinism.
+// C(n+m, n) splits), Wilcoxon signed-rank, bootstrap determinism.
 #include "stats.h"
 
 #include <cmath>
@@ -10,13 +10,6 @@
 
 namespace wsbench::compare {
 namespace {
-
-TEST(MedianTest, OddEvenEmpty) {
-  EXPECT_DOUBLE_EQ(Median({3, 1, 2}), 2);
-  EXPECT_DOUBLE_EQ(Median({4, 1, 3, 2}), 2.5);  // mean of the middle two
-  EXPECT_DOUBLE_EQ(Median({7}), 7);
-  EXPECT_TRUE(std::isnan(Median({})));
-}
 
 TEST(SplitMix64Test, KnownSequence) {
   // Reference values of SplitMix64 seeded with 0 (Vigna's splitmix64.c).

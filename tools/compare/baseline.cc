@@ -7,13 +7,15 @@
 
 #include "compare.h"
 #include "fmt/format.h"
+#include "record/atomic_file.h"
+#include "record/results_file.h"
 #include "wsbench/status_macros.h"
 
 namespace wsbench::compare {
 
-using results::BenchmarkRun;
-using results::ResultsFile;
-using results::RunType;
+using record::BenchmarkRun;
+using record::ResultsFile;
+using record::RunType;
 
 // The machine's unhindered speed is taken as this quantile of the probes:
 // a noisy neighbour only ever makes the probe slower, and a low quantile
@@ -117,7 +119,7 @@ absl::StatusOr<ResultsFile> MergeRuns(const std::vector<ResultsFile>& runs) {
     }
     const auto& a = first.info.fingerprint;
     const auto& b = run.info.fingerprint;
-    if (!results::FingerprintMismatches(a, b).empty() ||
+    if (!record::FingerprintMismatches(a, b).empty() ||
         a.git_revision != b.git_revision) {
       return absl::FailedPreconditionError(fmt::format(
           "{} and {} are not runs of the same build on the same machine",
@@ -245,15 +247,15 @@ absl::Status SaveBaseline(const std::string& results_path,
                           const std::string& instructions_path,
                           const std::string& out_path,
                           const GateConfig& config) {
-  WSBENCH_ASSIGN_OR_RETURN(ResultsFile run, results::ReadResultsFile(results_path));
+  WSBENCH_ASSIGN_OR_RETURN(ResultsFile run, record::ReadResultsFile(results_path));
   WSBENCH_RETURN_IF_ERROR(CheckBaselineCandidate(run, config));
   WSBENCH_ASSIGN_OR_RETURN(run, KeepUnhinderedRepetitions(std::move(run), config));
   if (!instructions_path.empty()) {
     WSBENCH_ASSIGN_OR_RETURN(ResultsFile instructions,
-                             results::ReadResultsFile(instructions_path));
+                             record::ReadResultsFile(instructions_path));
     WSBENCH_ASSIGN_OR_RETURN(run, MergeInstructions(std::move(run), instructions));
   }
-  return results::WriteFileAtomically(out_path, results::WriteResultsJson(run));
+  return record::WriteFileAtomically(out_path, record::WriteResultsJson(run));
 }
 
 }  // namespace wsbench::compare

@@ -7,7 +7,7 @@
 // `wsbench-compare save-baseline`, atomically (temporary file + rename), so a
 // crash never leaves a truncated baseline.
 //
-// Data layout: none of its own; operates on results::ResultsFile values.
+// Data layout: none of its own; operates on record::ResultsFile values.
 // Thread-safe (pure functions, except SaveBaseline's file I/O).
 //
 //   WSBENCH_RETURN_IF_ERROR(SaveBaseline("out/results.json",
@@ -22,7 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "gate_config.h"
-#include "results_file.h"
+#include "record/results_file.h"
 
 namespace wsbench::compare {
 
@@ -31,7 +31,7 @@ namespace wsbench::compare {
 // instructions-only file, no benchmarks, a failed benchmark, or fewer than
 // config.baseline_min_repetitions repetitions (declared or actually present
 // for some benchmark).
-absl::Status CheckBaselineCandidate(const results::ResultsFile& run,
+absl::Status CheckBaselineCandidate(const record::ResultsFile& run,
                                     const GateConfig& config);
 
 // `results` with "instructions_per_op" from `instructions` (a file written
@@ -41,8 +41,8 @@ absl::Status CheckBaselineCandidate(const results::ResultsFile& run,
 // configuration (compiler, cxx_flags or build_type differ; the git revision
 // is read from the tree at run time, so it is not a build identity) or when
 // `instructions` is not an instructions file.
-absl::StatusOr<results::ResultsFile> MergeInstructions(
-    results::ResultsFile results, const results::ResultsFile& instructions);
+absl::StatusOr<record::ResultsFile> MergeInstructions(
+    record::ResultsFile results, const record::ResultsFile& instructions);
 
 // Pools several runs of the same build (e.g. `wsbench --quick` run three
 // times as separate processes) into one results file: every kIteration
@@ -54,8 +54,8 @@ absl::StatusOr<results::ResultsFile> MergeInstructions(
 // intervals are honest. FailedPrecondition when a run is partial or the
 // runs' fingerprints (including git revision) differ; InvalidArgument for
 // no runs.
-absl::StatusOr<results::ResultsFile> MergeRuns(
-    const std::vector<results::ResultsFile>& runs);
+absl::StatusOr<record::ResultsFile> MergeRuns(
+    const std::vector<record::ResultsFile>& runs);
 
 // A baseline is the reference machine speed for every later gate, so it
 // keeps only repetitions measured at the machine's unhindered speed: those
@@ -64,8 +64,8 @@ absl::StatusOr<results::ResultsFile> MergeRuns(
 // probe). Aggregates are recomputed over what is kept. FailedPrecondition
 // when a benchmark keeps fewer than config.baseline_min_repetitions. A run
 // without probes, or max_probe_drift 0, is returned as it is.
-absl::StatusOr<results::ResultsFile> KeepUnhinderedRepetitions(
-    results::ResultsFile run, const GateConfig& config);
+absl::StatusOr<record::ResultsFile> KeepUnhinderedRepetitions(
+    record::ResultsFile run, const GateConfig& config);
 
 // Reads `results_path` (and `instructions_path` unless empty), checks it
 // with CheckBaselineCandidate, keeps the unhindered repetitions, merges the

@@ -12,8 +12,9 @@
 namespace wsbench::compare {
 namespace {
 
-using results::BenchmarkRun;
-using results::ResultsFile;
+using record::BenchmarkRun;
+using record::Median;
+using record::ResultsFile;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -40,7 +41,7 @@ std::vector<ProbedValue> ProbedValues(const ResultsFile& file, const std::string
                                       const std::string& key) {
   std::vector<ProbedValue> out;
   for (const BenchmarkRun& run : file.runs) {
-    if (run.run_type != results::RunType::kIteration || run.run_name != name ||
+    if (run.run_type != record::RunType::kIteration || run.run_name != name ||
         run.failed()) {
       continue;
     }
@@ -183,7 +184,7 @@ void AddFingerprintNote(Comparison& c) {
 std::vector<double> RepetitionProbes(const ResultsFile& file) {
   std::vector<double> probes;
   for (const BenchmarkRun& run : file.runs) {
-    if (run.run_type != results::RunType::kIteration || run.failed()) continue;
+    if (run.run_type != record::RunType::kIteration || run.failed()) continue;
     if (auto probe = run.Number("probe_ns"); probe && *probe > 0) probes.push_back(*probe);
   }
   return probes;
@@ -197,7 +198,7 @@ double MedianProbeNs(const ResultsFile& file) {
 double Contention(const ResultsFile& file) {
   std::vector<double> ratios;
   for (const BenchmarkRun& run : file.runs) {
-    if (run.run_type != results::RunType::kIteration || run.failed()) continue;
+    if (run.run_type != record::RunType::kIteration || run.failed()) continue;
     auto real = run.Number("real_time");
     auto cpu = run.Number("cpu_time");
     if (real && cpu && *real > 0 && *cpu > 0) ratios.push_back(*real / *cpu);
@@ -223,7 +224,7 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
   c.next_path = next.path;
   c.base_revision = base.info.fingerprint.git_revision;
   c.next_revision = next.info.fingerprint.git_revision;
-  c.fingerprint_mismatches = results::FingerprintMismatches(
+  c.fingerprint_mismatches = record::FingerprintMismatches(
       base.info.fingerprint, next.info.fingerprint);
   c.base_contention = Contention(base);
   c.next_contention = Contention(next);
@@ -259,7 +260,7 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
       std::vector<double> ys = Values(next, name, m.key);
       // Repetitions whose figure lies below the timer's resolution (null in
       // the file): not a number that can be compared.
-      const std::string flag = results::BelowResolutionKey(m.key);
+      const std::string flag = record::BelowResolutionKey(m.key);
       const int below_x = flag.empty() ? 0 : base.CountTrue(name, flag);
       const int below_y = flag.empty() ? 0 : next.CountTrue(name, flag);
       if (xs.empty() && ys.empty() && below_x + below_y == 0) continue;
@@ -440,7 +441,7 @@ Comparison CompareAb(
   c.base_revision = a0.info.fingerprint.git_revision;
   c.next_revision = b0.info.fingerprint.git_revision;
   c.fingerprint_mismatches =
-      results::FingerprintMismatches(a0.info.fingerprint, b0.info.fingerprint);
+      record::FingerprintMismatches(a0.info.fingerprint, b0.info.fingerprint);
   // A and B are built from different revisions with the same toolchain on the
   // same machine; a flags difference is what is being measured, so only the
   // machine identity matters here.
@@ -482,7 +483,7 @@ Comparison CompareAb(
     const std::string level = LevelOf(b0, name);
     for (const MetricSpec& m : config.metrics) {
       std::vector<double> all_a, all_b, ratios, log_ratios, a_medians, b_medians;
-      const std::string flag = results::BelowResolutionKey(m.key);
+      const std::string flag = record::BelowResolutionKey(m.key);
       int below = 0;
       for (const auto& [a, b] : pairs) {
         std::vector<double> xs = Values(*a, name, m.key);

@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "gate_config.h"
-#include "results_file.h"
+#include "record/results_file.h"
 
 namespace wsbench::compare {
 
@@ -92,24 +92,24 @@ struct Comparison {
 // The median over `file`'s repetitions of real_time / cpu_time: about 1 when
 // the benchmark had a CPU to itself, larger when it waited for one. NaN when
 // the file has no such figures.
-double Contention(const results::ResultsFile& file);
+double Contention(const record::ResultsFile& file);
 
 // probe_ns (the machine probe timed around each repetition) of every
 // repetition of `file` that has one, in file order.
-std::vector<double> RepetitionProbes(const results::ResultsFile& file);
+std::vector<double> RepetitionProbes(const record::ResultsFile& file);
 
 // The median of RepetitionProbes(file), NaN when the file has none.
-double MedianProbeNs(const results::ResultsFile& file);
+double MedianProbeNs(const record::ResultsFile& file);
 
 // Compares `next` against `base` under `config`.
-Comparison Compare(const results::ResultsFile& base,
-                   const results::ResultsFile& next, const GateConfig& config);
+Comparison Compare(const record::ResultsFile& base,
+                   const record::ResultsFile& next, const GateConfig& config);
 
 // Judges interleaved runs: pairs[i] = {A_i, B_i} with A the base revision.
 // Requires at least one pair (the caller checks).
 Comparison CompareAb(
-    const std::vector<std::pair<const results::ResultsFile*,
-                                const results::ResultsFile*>>& pairs,
+    const std::vector<std::pair<const record::ResultsFile*,
+                                const record::ResultsFile*>>& pairs,
     const GateConfig& config);
 
 // 1 when any gated row regressed (or a benchmark is missing and

@@ -27,7 +27,8 @@
 #include "fmt/format.h"
 #include "gate_config.h"
 #include "render.h"
-#include "results_file.h"
+#include "record/atomic_file.h"
+#include "record/results_file.h"
 
 #ifndef WSBENCH_DEFAULT_GATE_CONFIG
 #define WSBENCH_DEFAULT_GATE_CONFIG ""
@@ -39,7 +40,7 @@
 namespace {
 
 using wsbench::compare::GateConfig;
-using wsbench::results::ResultsFile;
+using wsbench::record::ResultsFile;
 
 constexpr char kUsage[] =
     "usage:\n"
@@ -130,14 +131,14 @@ bool LoadConfig(const Options& o, GateConfig& config) {
 
 bool Load(const std::string& path, const std::string& instructions,
           ResultsFile& out) {
-  auto file = wsbench::results::ReadResultsFile(path);
+  auto file = wsbench::record::ReadResultsFile(path);
   if (!file.ok()) {
     std::cerr << "wsbench-compare: " << file.status().message() << "\n";
     return false;
   }
   out = *std::move(file);
   if (!instructions.empty()) {
-    auto counts = wsbench::results::ReadResultsFile(instructions);
+    auto counts = wsbench::record::ReadResultsFile(instructions);
     if (!counts.ok()) {
       std::cerr << "wsbench-compare: " << counts.status().message() << "\n";
       return false;
@@ -160,7 +161,7 @@ int Emit(const wsbench::compare::Comparison& c, const Options& o) {
   } else {
     std::cout << wsbench::compare::RenderTerminal(c, color);
     if (!o.markdown.empty()) {
-      auto s = wsbench::results::WriteFileAtomically(
+      auto s = wsbench::record::WriteFileAtomically(
           o.markdown, wsbench::compare::RenderMarkdown(c));
       if (!s.ok()) {
         std::cerr << "wsbench-compare: " << s.message() << "\n";
@@ -169,7 +170,7 @@ int Emit(const wsbench::compare::Comparison& c, const Options& o) {
     }
   }
   if (!o.json.empty()) {
-    auto s = wsbench::results::WriteFileAtomically(o.json,
+    auto s = wsbench::record::WriteFileAtomically(o.json,
                                                    wsbench::compare::RenderJson(c));
     if (!s.ok()) {
       std::cerr << "wsbench-compare: " << s.message() << "\n";
@@ -226,12 +227,12 @@ int SaveBaselineMain(int argc, char** argv) {
     return 2;
   }
   std::cerr << "wsbench-compare: baseline written to " << o.positional[1] << "\n";
-  auto saved = wsbench::results::ReadResultsFile(o.positional[1]);
-  auto measured = wsbench::results::ReadResultsFile(o.positional[0]);
+  auto saved = wsbench::record::ReadResultsFile(o.positional[1]);
+  auto measured = wsbench::record::ReadResultsFile(o.positional[0]);
   if (saved.ok() && measured.ok()) {
-    auto iterations = [](const wsbench::results::ResultsFile& f) {
+    auto iterations = [](const wsbench::record::ResultsFile& f) {
       int n = 0;
-      for (const auto& r : f.runs) n += r.run_type == wsbench::results::RunType::kIteration;
+      for (const auto& r : f.runs) n += r.run_type == wsbench::record::RunType::kIteration;
       return n;
     };
     const int kept = iterations(*saved), total = iterations(*measured);
@@ -265,8 +266,8 @@ int MergeMain(int argc, char** argv) {
   }
   ResultsFile merged;
   if (!Load(o.positional[0], o.positional[1], merged)) return 2;
-  auto status = wsbench::results::WriteFileAtomically(
-      o.positional[2], wsbench::results::WriteResultsJson(merged));
+  auto status = wsbench::record::WriteFileAtomically(
+      o.positional[2], wsbench::record::WriteResultsJson(merged));
   if (!status.ok()) {
     std::cerr << "wsbench-compare: " << status.message() << "\n";
     return 2;
@@ -290,8 +291,8 @@ int MergeRunsMain(int argc, char** argv) {
     std::cerr << "wsbench-compare: " << merged.status().message() << "\n";
     return 2;
   }
-  auto status = wsbench::results::WriteFileAtomically(
-      o.positional[0], wsbench::results::WriteResultsJson(*merged));
+  auto status = wsbench::record::WriteFileAtomically(
+      o.positional[0], wsbench::record::WriteResultsJson(*merged));
   if (!status.ok()) {
     std::cerr << "wsbench-compare: " << status.message() << "\n";
     return 2;

@@ -6,12 +6,14 @@
 #include <vector>
 
 #include "fmt/format.h"
+#include "record/format.h"
+#include "record/json.h"
 
 namespace wsbench::compare {
 namespace {
 
-using results::JsonNumber;
-using results::JsonQuote;
+using record::JsonNumber;
+using record::JsonQuote;
 
 std::string Pct(double v) {
   if (!std::isfinite(v)) return "-";
@@ -56,13 +58,7 @@ constexpr std::array<const char*, 9> kHeader = {
 
 std::string FormatValue(double v, const std::string& unit) {
   if (!std::isfinite(v)) return "-";
-  if (unit == "ops/s" || unit == "items/s") {
-    double a = std::fabs(v);
-    if (a >= 1e9) return fmt::format("{:.3g}G", v / 1e9);
-    if (a >= 1e6) return fmt::format("{:.3g}M", v / 1e6);
-    if (a >= 1e3) return fmt::format("{:.3g}K", v / 1e3);
-    return fmt::format("{:.3g}", v);
-  }
+  if (unit == "ops/s" || unit == "items/s") return record::FormatShort(v);
   if (v == std::floor(v) && std::fabs(v) < 1e9) return fmt::format("{:.0f}", v);
   if (std::fabs(v) >= 100) return fmt::format("{:.1f}", v);
   return fmt::format("{:.3g}", v);

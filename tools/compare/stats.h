@@ -12,7 +12,7 @@
 //   - BootstrapRatioOfMedians / BootstrapPairedRatio: percentile confidence
 //     intervals from a fixed-seed generator (SplitMix64), so the same inputs
 //     give the same interval on every machine.
-// All functions are pure: O(C(n+m, n) * (n+m)) for the exact U test,
+// Medians are record::Median (record/statistics.h). All functions are pure: O(C(n+m, n) * (n+m)) for the exact U test,
 // O(iterations * n log n) for the bootstraps. Thread-safe.
 //
 //   MannWhitneyResult r = MannWhitneyU({1, 2, 3, 4, 5}, {6, 7, 8, 9, 10});
@@ -23,10 +23,9 @@
 #include <cstdint>
 #include <vector>
 
-namespace wsbench::compare {
+#include "record/statistics.h"
 
-// Median of `values` (mean of the middle two for even sizes); NaN if empty.
-double Median(std::vector<double> values);
+namespace wsbench::compare {
 
 // SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, fully specified, so
 // bootstrap resamples are identical across standard libraries.

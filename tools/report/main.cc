@@ -17,7 +17,8 @@
 
 #include "report_html.h"
 #include "report_model.h"
-#include "results_file.h"
+#include "record/atomic_file.h"
+#include "record/results_file.h"
 #include "thresholds.h"
 
 #ifndef WSBENCH_DEFAULT_THRESHOLDS
@@ -54,7 +55,7 @@ bool Write(const std::string& path, const std::string& text, std::string& error)
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
   std::error_code ec;
   if (!parent.empty()) std::filesystem::create_directories(parent, ec);
-  absl::Status status = wsbench::results::WriteFileAtomically(path, text);
+  absl::Status status = wsbench::record::WriteFileAtomically(path, text);
   if (!status.ok()) error = std::string(status.message());
   return status.ok();
 }
@@ -109,11 +110,11 @@ int main(int argc, char** argv) {
   if (results_path.empty()) return Usage("no results file given");
   if (html_path.empty() && markdown_path.empty()) return Usage("give --html OUT.html and/or --markdown OUT.md");
 
-  auto run = wsbench::results::ReadResultsFile(results_path);
+  auto run = wsbench::record::ReadResultsFile(results_path);
   if (!run.ok()) return Fail(2, std::string(run.status().message()));
-  std::optional<wsbench::results::ResultsFile> baseline;
+  std::optional<wsbench::record::ResultsFile> baseline;
   if (!baseline_path.empty()) {
-    auto base = wsbench::results::ReadResultsFile(baseline_path);
+    auto base = wsbench::record::ReadResultsFile(baseline_path);
     if (!base.ok()) return Fail(2, std::string(base.status().message()));
     baseline = *std::move(base);
   }

@@ -293,7 +293,7 @@ std::string DegradationSection(const Report& r) {
   chart.reference_label = "target ≤ 20%";
   for (const DimensionSummary& d : r.dimensions) {
     if (!d.degradation) continue;
-    const results::Degradation& g = *d.degradation;
+    const record::Degradation& g = *d.degradation;
     Bar bar;
     bar.label = fmt::format("{}{} ({}→{})", g.bottleneck ? "◀ bottleneck: " : "", d.name,
                             g.lowest_level, g.highest_level);
@@ -358,8 +358,8 @@ std::string NumbersTable(const Report& r) {
 }
 
 std::string MachineSection(const Report& r) {
-  const results::RunInfo& info = r.run.info;
-  const results::Fingerprint& fp = info.fingerprint;
+  const record::RunInfo& info = r.run.info;
+  const record::Fingerprint& fp = info.fingerprint;
   std::string out = "<section><h2>Machine, build and command</h2>\n<dl>";
   auto row = [&](std::string_view key, const std::string& value) {
     out += fmt::format("<dt>{}</dt><dd>{}</dd>", Escape(key), value);
@@ -385,7 +385,7 @@ std::string MachineSection(const Report& r) {
   row("results file", "<code>" + Escape(r.run.path) + "</code>");
   if (!r.thresholds_source.empty()) row("thresholds", "<code>" + Escape(r.thresholds_source) + "</code>");
   if (r.has_baseline) {
-    const results::Fingerprint& bf = r.baseline_info.fingerprint;
+    const record::Fingerprint& bf = r.baseline_info.fingerprint;
     row("baseline", "<code>" + Escape(r.baseline_path) + "</code> · " + Escape(bf.cpu_model) +
                         fmt::format(" · {} cores · ", bf.cores) + Escape(bf.compiler) + " · <code>" +
                         Escape(bf.git_revision.substr(0, 12)) + "</code>");
@@ -394,7 +394,7 @@ std::string MachineSection(const Report& r) {
 }
 
 std::string Header(const Report& r) {
-  const results::RunInfo& info = r.run.info;
+  const record::RunInfo& info = r.run.info;
   std::string date;
   for (const auto& [key, raw] : r.run.context_fields) {
     if (key == "date" && raw.size() >= 2) date = raw.substr(1, raw.size() - 2);
@@ -455,7 +455,7 @@ std::string RenderHtml(const Report& r) {
 }
 
 std::string RenderMarkdown(const Report& r) {
-  const results::RunInfo& info = r.run.info;
+  const record::RunInfo& info = r.run.info;
   std::string md = fmt::format("# wsbench report\n\nrevision `{}`{} · {} · `{}`\n\n",
                                info.fingerprint.git_revision.substr(0, 12),
                                info.fingerprint.git_dirty ? " (dirty)" : "",
@@ -503,7 +503,7 @@ std::string RenderMarkdown(const Report& r) {
     md += fmt::format("| {}{} | {} | {} → {} |\n", d.name, d.degradation->bottleneck ? " (bottleneck)" : "",
                       Pct(d.degradation->pct), d.degradation->lowest_level, d.degradation->highest_level);
   }
-  const results::Fingerprint& fp = info.fingerprint;
+  const record::Fingerprint& fp = info.fingerprint;
   md += fmt::format("\n{} · {} cores · {} · `{}` ({})\n", fp.cpu_model, fp.cores, fp.compiler,
                     fp.cxx_flags, fp.build_type);
   return md;

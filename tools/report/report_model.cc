@@ -9,35 +9,33 @@
 #include "absl/status/status.h"
 #include "fmt/format.h"
 #include "load_level.h"
+#include "record/statistics.h"
 #include "simdjson.h"
 
 namespace wsbench::report {
+
+using record::Median;
 namespace {
 
 namespace od = simdjson::ondemand;
 
 // The median over the repetitions of a latency percentile, counting those
-// below the timer's resolution (null in the file) as lower than any number:
-// NaN when the median is one of them.
-double PercentileMedian(const results::ResultsFile& file,
+// below the timer's resolution (null in the file) as NaN, which
+// record::Median ranks below any number: NaN when the median is one of them.
+double PercentileMedian(const record::ResultsFile& file,
                         const std::string& name, const std::string& key) {
   std::vector<double> values = file.RepetitionValues(name, key);
-  const size_t below = static_cast<size_t>(
-      file.CountTrue(name, results::BelowResolutionKey(key)));
-  if (below == 0) return Median(std::move(values));
-  const size_t n = values.size() + below;
-  // The middle rank(s), 0-based, in the order below-resolution first.
-  if ((n % 2 == 1 ? n / 2 : n / 2 - 1) < below) return std::nan("");
-  std::sort(values.begin(), values.end());
-  return n % 2 == 1 ? values[n / 2 - below]
-                    : (values[n / 2 - 1 - below] + values[n / 2 - below]) / 2;
+  values.insert(values.end(),
+                file.CountTrue(name, record::BelowResolutionKey(key)),
+                std::nan(""));
+  return Median(std::move(values));
 }
 
-BenchmarkSummary Summarize(const results::ResultsFile& file, const std::string& name) {
+BenchmarkSummary Summarize(const record::ResultsFile& file, const std::string& name) {
   BenchmarkSummary s;
   s.name = name;
-  for (const results::BenchmarkRun& r : file.runs) {
-    if (r.run_name != name || r.run_type != results::RunType::kIteration) continue;
+  for (const record::BenchmarkRun& r : file.runs) {
+    if (r.run_name != name || r.run_type != record::RunType::kIteration) continue;
     if (s.dimension.empty()) {
       s.dimension = r.dimension;
       s.level = r.level;
@@ -65,7 +63,7 @@ BenchmarkSummary Summarize(const results::ResultsFile& file, const std::string& 
   s.p95_us = PercentileMedian(file, name, "p95_us");
   s.p99_us = PercentileMedian(file, name, "p99_us");
   s.allocs_per_op = Median(file.RepetitionValues(name, "allocs_per_op"));
-  if (const results::BenchmarkRun* median = file.Aggregate(name, "median")) {
+  if (const record::BenchmarkRun* median = file.Aggregate(name, "median")) {
     if (auto it = median->strings.find("verdict"); it != median->strings.end()) {
       s.verdict = it->second;
     }
@@ -193,14 +191,6 @@ absl::Status ParseVerdict(const std::string& text, std::string_view source, Repo
 
 }  // namespace
 
-double Median(std::vector<double> values) {
-  std::erase_if(values, [](double v) { return !std::isfinite(v); });
-  if (values.empty()) return kNaN;
-  std::sort(values.begin(), values.end());
-  size_t n = values.size();
-  return n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
-}
-
 double BenchmarkSummary::Value(std::string_view key) const {
   if (key == "ops_per_second") return ops_per_second;
   if (key == "items_per_second") return items_per_second;
@@ -235,7 +225,7 @@ absl::StatusOr<Report> BuildReport(const ReportInputs& in) {
   Report report;
   report.run = *in.run;
   report.noise_pct = in.noise_pct;
-  const results::ResultsFile& run = report.run;
+  const record::ResultsFile& run = report.run;
   std::vector<std::string> names = run.BenchmarkNames();
   if (names.empty()) {
     return absl::InvalidArgumentError(
@@ -291,7 +281,7 @@ absl::StatusOr<Report> BuildReport(const ReportInputs& in) {
         d.p95_per_item = t->p95_per_item;
       }
     }
-    for (const results::Degradation& g : run.degradation) {
+    for (const record::Degradation& g : run.degradation) {
       if (g.dimension == dim) d.degradation = g;
     }
     report.dimensions.push_back(std::move(d));
@@ -314,7 +304,7 @@ absl::StatusOr<Report> BuildReport(const ReportInputs& in) {
     v.base_revision = in.baseline->info.fingerprint.git_revision;
     v.new_revision = run.info.fingerprint.git_revision;
     v.fingerprint_mismatches =
-        results::FingerprintMismatches(in.baseline->info.fingerprint, run.info.fingerprint);
+        record::FingerprintMismatches(in.baseline->info.fingerprint, run.info.fingerprint);
     for (const DimensionSummary& d : report.dimensions) {
       for (size_t i : d.benchmarks) {
         const BenchmarkSummary& b = report.benchmarks[i];

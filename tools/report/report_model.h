@@ -1,5 +1,5 @@
 // What the report shows, computed from a results.json (read by
-// tools/results), an optional baseline, an optional wsbench-compare verdict
+// record/results_file.h), an optional baseline, an optional wsbench-compare verdict
 // file and the thresholds file (bench/thresholds.json).
 //
 // Data layout: Report owns the parsed run and flat vectors: one
@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "results_file.h"
+#include "record/results_file.h"
 #include "thresholds.h"
 
 namespace wsbench::report {
@@ -64,7 +64,7 @@ struct DimensionSummary {
   std::optional<bench::Bands> p95_bands;
   bool p95_per_item = false;
   std::vector<size_t> benchmarks;  // into Report::benchmarks, level order
-  std::optional<results::Degradation> degradation;
+  std::optional<record::Degradation> degradation;
 
   // "items_per_second" or "ops_per_second".
   std::string rate_key() const;
@@ -105,7 +105,7 @@ struct GateVerdict {
 };
 
 struct Report {
-  results::ResultsFile run;
+  record::ResultsFile run;
   std::vector<std::string> levels;               // x axis, load-level order
   std::vector<BenchmarkSummary> benchmarks;
   std::vector<DimensionSummary> dimensions;
@@ -113,7 +113,7 @@ struct Report {
   // Baseline (empty when none).
   bool has_baseline = false;
   std::string baseline_path;
-  results::RunInfo baseline_info;
+  record::RunInfo baseline_info;
   std::map<std::string, BenchmarkSummary> baseline;  // by benchmark name
   std::vector<ChangeRow> changes;
   GateVerdict verdict;
@@ -121,8 +121,8 @@ struct Report {
 };
 
 struct ReportInputs {
-  const results::ResultsFile* run = nullptr;       // required
-  const results::ResultsFile* baseline = nullptr;  // optional
+  const record::ResultsFile* run = nullptr;       // required
+  const record::ResultsFile* baseline = nullptr;  // optional
   // wsbench-compare --json output (text) and its path; optional.
   const std::string* verdict_json = nullptr;
   std::string verdict_path;
@@ -136,9 +136,6 @@ struct ReportInputs {
 // message names the file and the field).
 absl::StatusOr<Report> BuildReport(const ReportInputs& inputs);
 
-// Median of `values` (mean of the middle two for an even count); NaN when
-// empty.
-double Median(std::vector<double> values);
 
 }  // namespace wsbench::report
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fmt/format.h"
+#include "record/format.h"
 
 namespace wsbench::report {
 namespace {
@@ -47,30 +48,7 @@ std::string ExactNumber(double v) {
   return fmt::format("{}", v);  // shortest round-trip representation
 }
 
-std::string ShortNumber(double v) {
-  if (std::isnan(v)) return "-";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  double a = std::fabs(v);
-  struct Suffix {
-    double scale;
-    const char* name;
-  };
-  static constexpr Suffix kSuffixes[] = {{1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"}};
-  for (const Suffix& s : kSuffixes) {
-    if (a >= s.scale) {
-      double x = v / s.scale;
-      int decimals = std::fabs(x) >= 100 ? 0 : std::fabs(x) >= 10 ? 1 : 2;
-      return fmt::format("{:.{}f}{}", x, decimals, s.name);
-    }
-  }
-  if (a == 0) return "0";
-  if (a >= 100) return fmt::format("{:.0f}", v);
-  if (a >= 10) return fmt::format("{:.1f}", v);
-  if (a >= 1) return fmt::format("{:.2f}", v);
-  // Three significant digits below 1: 0.123, 0.0123, ...
-  int decimals = std::min(9, 2 - static_cast<int>(std::floor(std::log10(a))));
-  return fmt::format("{:.{}f}", v, decimals);
-}
+std::string ShortNumber(double v) { return record::FormatShort(v); }
 
 std::string RenderLineChart(const LineChart& chart) {
   const double left = 50, right = 10, top = 40, bottom = 22;

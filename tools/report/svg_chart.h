@@ -84,8 +84,8 @@ std::string RenderBarChart(const BarChart& chart);
 
 // Shortest decimal that round-trips (the data-value form).
 std::string ExactNumber(double v);
-// Human form with SI suffix and 3 significant digits: "1.23M", "45.6k",
-// "0.0123"; "-" for NaN.
+// record::FormatShort: SI suffix and 3 significant digits, "1.23M",
+// "45.6k", "0.0123"; "-" for NaN.
 std::string ShortNumber(double v);
 // Escapes &, <, >, " and ' for HTML/XML text and attributes.
 std::string Escape(std::string_view text);

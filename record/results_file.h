@@ -1,7 +1,8 @@
-// Reading (and re-writing) a wsbench results.json into plain structs.
+// Reading and writing a wsbench results.json: the one reader and the one
+// writer of the run record.
 //
 // results.json is Google Benchmark's JSON format with wsbench's additions
-// (written by `wsbench --out DIR`, see the suite issue):
+// (the suite builds a ResultsFile and writes it with WriteResultsJson):
 //
 //   {"context": {<Google Benchmark context>,
 //                "wsbench": {"version", "complete", "partial_reason"?,
@@ -31,14 +32,14 @@
 // a missing or mistyped required field is InvalidArgument naming the file
 // and the JSON path ("base.json: benchmarks[3].name: missing").
 //
-//   absl::StatusOr<wsbench::results::ResultsFile> file =
-//       wsbench::results::ReadResultsFile("out/results.json");
+//   absl::StatusOr<wsbench::record::ResultsFile> file =
+//       wsbench::record::ReadResultsFile("out/results.json");
 //   if (!file.ok()) { std::cerr << file.status().message() << "\n"; return 2; }
 //   for (const auto& name : file->BenchmarkNames()) {
 //     std::vector<double> p95 = file->RepetitionValues(name, "p95_us");
 //   }
-#ifndef WSBENCH_TOOLS_RESULTS_RESULTS_FILE_H_
-#define WSBENCH_TOOLS_RESULTS_RESULTS_FILE_H_
+#ifndef WSBENCH_RECORD_RESULTS_FILE_H_
+#define WSBENCH_RECORD_RESULTS_FILE_H_
 
 #include <cstdint>
 #include <map>
@@ -50,26 +51,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "record/fingerprint.h"
 
-namespace wsbench::results {
-
-// Machine and build identity. Time metrics are comparable only when
-// cpu_model, cores, compiler, cxx_flags and build_type all match.
-struct Fingerprint {
-  std::string cpu_model;
-  int64_t cores = 0;
-  std::string compiler;
-  std::string cxx_flags;
-  std::string build_type;
-  std::string git_revision;
-  bool git_dirty = false;
-};
-
-// The fields of `a` and `b` that make time measurements incomparable
-// (subset of {"cpu_model", "cores", "compiler", "cxx_flags", "build_type"}),
-// empty when they match.
-std::vector<std::string> FingerprintMismatches(const Fingerprint& a,
-                                               const Fingerprint& b);
+namespace wsbench::record {
 
 struct TimerInfo {
   std::string source;  // "rdtsc" or "steady_clock"
@@ -81,13 +65,13 @@ struct TimerInfo {
 struct RunInfo {
   std::string kind = "results";  // "results" or "instructions"
   std::string version;
-  bool complete = false;         // required
-  std::string partial_reason;    // set when !complete
+  bool complete = false;       // required
+  std::string partial_reason;  // set when !complete
   std::string command_line;
   uint64_t seed = 0;
-  int64_t repetitions = 0;       // required
+  int64_t repetitions = 0;  // required
   double invalid_share = 0;
-  Fingerprint fingerprint;       // required
+  Fingerprint fingerprint;  // required
   TimerInfo timer;
   double wall_seconds = 0;
   double peak_rss_bytes = 0;
@@ -104,13 +88,13 @@ enum class RunType { kIteration, kAggregate };
 // note Google Benchmark 1.7's median is wrong for even repetition counts, so
 // compare recomputes statistics from the kIteration entries).
 struct BenchmarkRun {
-  std::string name;            // "broadcast/medium" or "broadcast/medium_median"
-  std::string run_name;        // "broadcast/medium" (defaults to name)
+  std::string name;      // "broadcast/medium" or "broadcast/medium_median"
+  std::string run_name;  // "broadcast/medium" (defaults to name)
   RunType run_type = RunType::kIteration;
   std::string aggregate_name;  // "median", "mean", ... for kAggregate
   int64_t repetition_index = 0;
-  std::string dimension;       // "broadcast" (may be empty in foreign files)
-  std::string level;           // "medium"
+  std::string dimension;  // "broadcast" (may be empty in foreign files)
+  std::string level;      // "medium"
   // Every other numeric field: "real_time", "cpu_time", "iterations",
   // "ops", "ops_per_second", "items_per_second", "p50_us", "p95_us",
   // "p99_us", "allocs_per_op", "instructions_per_op", ...
@@ -132,12 +116,12 @@ struct Degradation {
 };
 
 struct ResultsFile {
-  std::string path;                       // where it was read from (for messages)
-  RunInfo info;                           // context.wsbench
+  std::string path;  // where it was read from (for messages)
+  RunInfo info;      // context.wsbench
   // Every member of "context" except "wsbench" (Google Benchmark's date,
   // host_name, caches, ...), as (key, raw JSON) in file order.
   std::vector<std::pair<std::string, std::string>> context_fields;
-  std::vector<BenchmarkRun> runs;         // "benchmarks", in file order
+  std::vector<BenchmarkRun> runs;  // "benchmarks", in file order
   std::vector<Degradation> degradation;
 
   // Distinct run_names in first-seen order ("broadcast/medium", ...).
@@ -180,17 +164,12 @@ absl::StatusOr<ResultsFile> ReadResultsFile(const std::string& path);
 // "degradation". ParseResults of the output yields an equal ResultsFile.
 std::string WriteResultsJson(const ResultsFile& file);
 
-// Writes `contents` to `path` atomically: a temporary file in the same
-// directory, flushed and fsync'ed, then rename(2). Internal error naming the
-// path on failure (the temporary is removed).
-absl::Status WriteFileAtomically(const std::string& path,
-                                 std::string_view contents);
+// The members of the JSON object `object_json` as (key, raw JSON value) in
+// order; `source` names the input in errors. InvalidArgument when it is not
+// one well-formed object.
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
+ParseObjectMembers(std::string_view object_json, std::string_view source);
 
-// Escapes `s` as a JSON string literal, quotes included.
-std::string JsonQuote(std::string_view s);
-// A finite double as JSON (shortest round-trip form); NaN/inf become null.
-std::string JsonNumber(double v);
+}  // namespace wsbench::record
 
-}  // namespace wsbench::results
-
-#endif  // WSBENCH_TOOLS_RESULTS_RESULTS_FILE_H_
+#endif  // WSBENCH_RECORD_RESULTS_FILE_H_

@@ -1,6 +1,4 @@
-#include "results_file.h"
-
-#include "results_json.h"
+#include "record/results_file.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -15,10 +13,11 @@
 #include <sstream>
 
 #include "fmt/format.h"
+#include "record/json.h"
 #include "simdjson.h"
 #include "wsbench/status_macros.h"
 
-namespace wsbench::results {
+namespace wsbench::record {
 namespace {
 
 namespace od = simdjson::ondemand;
@@ -30,10 +29,9 @@ struct Where {
 };
 
 absl::Status Bad(const Where& where, std::string_view what) {
-  return absl::InvalidArgumentError(
-      fmt::format("{}: {}: {}", where.source,
-                  where.path.empty() ? std::string("(top level)") : where.path,
-                  what));
+  return absl::InvalidArgumentError(fmt::format(
+      "{}: {}: {}", where.source,
+      where.path.empty() ? std::string("(top level)") : where.path, what));
 }
 
 absl::Status JsonError(const Where& where, simdjson::error_code error) {
@@ -43,12 +41,18 @@ absl::Status JsonError(const Where& where, simdjson::error_code error) {
 
 std::string_view TypeName(od::json_type type) {
   switch (type) {
-    case od::json_type::array: return "an array";
-    case od::json_type::object: return "an object";
-    case od::json_type::number: return "a number";
-    case od::json_type::string: return "a string";
-    case od::json_type::boolean: return "a boolean";
-    case od::json_type::null: return "null";
+    case od::json_type::array:
+      return "an array";
+    case od::json_type::object:
+      return "an object";
+    case od::json_type::number:
+      return "a number";
+    case od::json_type::string:
+      return "a string";
+    case od::json_type::boolean:
+      return "a boolean";
+    case od::json_type::null:
+      return "null";
   }
   return "unknown";
 }
@@ -124,13 +128,15 @@ absl::Status ForEachField(od::value& v, const Where& where, Fn fn) {
   if (auto error = v.get_object().get(object)) return JsonError(where, error);
   for (auto field_result : object) {
     od::field field;
-    if (auto error = std::move(field_result).get(field)) return JsonError(where, error);
+    if (auto error = std::move(field_result).get(field))
+      return JsonError(where, error);
     std::string_view key_view;
     if (auto error = field.unescaped_key().get(key_view)) {
       return JsonError(where, error);
     }
     std::string key(key_view);
-    Where inner{where.source, where.path.empty() ? key : where.path + "." + key};
+    Where inner{where.source,
+                where.path.empty() ? key : where.path + "." + key};
     od::value value = field.value();
     WSBENCH_RETURN_IF_ERROR(fn(key, value, inner));
   }
@@ -197,12 +203,12 @@ absl::Status ParseFingerprint(od::value& v, const Where& where,
 
 absl::Status ParseStringArray(od::value& v, const Where& where,
                               std::vector<std::string>& out) {
-  return ForEachElement(v, where,
-                        [&](size_t, od::value& e, const Where& w) -> absl::Status {
-                          WSBENCH_ASSIGN_OR_RETURN(std::string s, GetString(e, w));
-                          out.push_back(std::move(s));
-                          return absl::OkStatus();
-                        });
+  return ForEachElement(
+      v, where, [&](size_t, od::value& e, const Where& w) -> absl::Status {
+        WSBENCH_ASSIGN_OR_RETURN(std::string s, GetString(e, w));
+        out.push_back(std::move(s));
+        return absl::OkStatus();
+      });
 }
 
 absl::Status ParseRunInfo(od::value& v, const Where& where, RunInfo& out) {
@@ -442,31 +448,23 @@ std::string BenchmarkJson(const BenchmarkRun& run) {
   field("name", JsonQuote(run.name));
   field("run_name", JsonQuote(run.run_name));
   field("run_type", run.run_type == RunType::kIteration ? "\"iteration\""
-                                                         : "\"aggregate\"");
+                                                        : "\"aggregate\"");
   if (run.run_type == RunType::kAggregate) {
     field("aggregate_name", JsonQuote(run.aggregate_name));
   }
-  field("repetition_index", std::to_string(run.repetition_index));
+  if (run.run_type == RunType::kIteration) {
+    field("repetition_index", std::to_string(run.repetition_index));
+  }
   if (!run.dimension.empty()) field("dimension", JsonQuote(run.dimension));
   if (!run.level.empty()) field("level", JsonQuote(run.level));
   for (const auto& [key, value] : run.strings) field(key, JsonQuote(value));
-  for (const auto& [key, value] : run.bools) field(key, value ? "true" : "false");
+  for (const auto& [key, value] : run.bools)
+    field(key, value ? "true" : "false");
   for (const auto& [key, value] : run.numbers) field(key, JsonNumber(value));
   return out + "\n    }";
 }
 
 }  // namespace
-
-std::vector<std::string> FingerprintMismatches(const Fingerprint& a,
-                                               const Fingerprint& b) {
-  std::vector<std::string> out;
-  if (a.cpu_model != b.cpu_model) out.push_back("cpu_model");
-  if (a.cores != b.cores) out.push_back("cores");
-  if (a.compiler != b.compiler) out.push_back("compiler");
-  if (a.cxx_flags != b.cxx_flags) out.push_back("cxx_flags");
-  if (a.build_type != b.build_type) out.push_back("build_type");
-  return out;
-}
 
 std::optional<double> BenchmarkRun::Number(std::string_view key) const {
   auto it = numbers.find(std::string(key));
@@ -500,8 +498,9 @@ std::vector<double> ResultsFile::RepetitionValues(std::string_view run_name,
       indexed.emplace_back(run.repetition_index, *v);
     }
   }
-  std::stable_sort(indexed.begin(), indexed.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::stable_sort(
+      indexed.begin(), indexed.end(),
+      [](const auto& a, const auto& b) { return a.first < b.first; });
   std::vector<double> values;
   values.reserve(indexed.size());
   for (const auto& [index, v] : indexed) values.push_back(v);
@@ -564,7 +563,8 @@ absl::StatusOr<ResultsFile> ParseResults(std::string_view json,
   simdjson::padded_string padded(json);
   od::parser parser;
   od::document doc;
-  if (auto error = parser.iterate(padded).get(doc)) return JsonError(top, error);
+  if (auto error = parser.iterate(padded).get(doc))
+    return JsonError(top, error);
   od::object root;
   if (auto error = doc.get_object().get(root)) {
     return Bad(top, fmt::format("expected a JSON object ({})",
@@ -574,7 +574,8 @@ absl::StatusOr<ResultsFile> ParseResults(std::string_view json,
   bool have_benchmarks = false;
   for (auto field_result : root) {
     od::field field;
-    if (auto error = std::move(field_result).get(field)) return JsonError(top, error);
+    if (auto error = std::move(field_result).get(field))
+      return JsonError(top, error);
     std::string_view key_view;
     if (auto error = field.unescaped_key().get(key_view)) {
       return JsonError(top, error);
@@ -654,19 +655,25 @@ std::string WriteResultsJson(const ResultsFile& file) {
   return out;
 }
 
-// One writer and one escaper for the whole project: the suite's (bench/results_json.h).
-absl::Status WriteFileAtomically(const std::string& path,
-                                 std::string_view contents) {
-  return bench::WriteFileAtomically(path, contents);
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
+ParseObjectMembers(std::string_view object_json, std::string_view source) {
+  const Where top{source, ""};
+  simdjson::padded_string padded(object_json);
+  od::parser parser;
+  od::document doc;
+  if (auto error = parser.iterate(padded).get(doc))
+    return JsonError(top, error);
+  od::value value;
+  if (auto error = doc.get_value().get(value)) return JsonError(top, error);
+  std::vector<std::pair<std::string, std::string>> members;
+  WSBENCH_RETURN_IF_ERROR(ForEachField(
+      value, top,
+      [&](std::string_view key, od::value& v, const Where& w) -> absl::Status {
+        WSBENCH_ASSIGN_OR_RETURN(std::string raw, RawJson(v, w));
+        members.emplace_back(std::string(key), std::move(raw));
+        return absl::OkStatus();
+      }));
+  return members;
 }
 
-std::string JsonQuote(std::string_view s) {
-  return fmt::format("\"{}\"", bench::JsonEscape(s));
-}
-
-std::string JsonNumber(double v) {
-  if (!std::isfinite(v)) return "null";
-  return fmt::format("{}", v);
-}
-
-}  // namespace wsbench::results
+}  // namespace wsbench::record
