@@ -26,7 +26,7 @@
 #include "diff_flame_graph.h"
 #include "flame_graph_svg.h"
 #include "folded_stacks.h"
-#include "results_json.h"
+#include "record/atomic_file.h"
 
 namespace {
 
@@ -95,7 +95,7 @@ bool WriteOutput(const std::string& path, const std::string& text) {
     }
     return true;
   }
-  absl::Status status = wsbench::bench::WriteFileAtomically(path, text);
+  absl::Status status = wsbench::record::WriteFileAtomically(path, text);
   if (!status.ok()) {
     std::fprintf(stderr, "wsbench-flamegraph: %s\n",
                  std::string(status.message()).c_str());
