@@ -493,8 +493,15 @@ void Server::Loop::OnHttpBytes(int fd, size_t n) {
     }
     return;
   }
-  request_parser_.Reset();
-  absl::StatusOr<ParseResult> r = request_parser_.Parse(data);
+  // Only a GET can become a WebSocket (RFC 6455 section 4.1): refuse
+  // anything else at once instead of waiting for a CRLF CRLF that binary
+  // garbage may never contain.
+  const size_t prefix = std::min<size_t>(data.size(), 4);
+  absl::StatusOr<ParseResult> r =
+      data.substr(0, prefix) != std::string_view("GET ").substr(0, prefix)
+          ? absl::InvalidArgumentError(
+                "the request does not start with 'GET ' at byte 0")
+          : (request_parser_.Reset(), request_parser_.Parse(data));
   if (!r.ok()) {
     ServerCounters::Add(counters.handshake_errors, uint64_t{1});
     std::string out;
