@@ -2,17 +2,17 @@
 #include "wsbench/event_loop.h"
 
 #include <errno.h>
+#include <fmt/format.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
-
-#include <fmt/format.h>
 
 namespace wsbench {
 namespace {
 
 absl::Status ErrnoError(std::string_view what, int fd) {
-  return absl::InternalError(fmt::format("{} (fd {}): {}", what, fd, strerror(errno)));
+  return absl::InternalError(
+      fmt::format("{} (fd {}): {}", what, fd, strerror(errno)));
 }
 
 }  // namespace
@@ -27,7 +27,8 @@ absl::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create() {
     return s;
   }
   std::unique_ptr<EventLoop> loop(new EventLoop(epoll_fd, wake_fd));
-  if (absl::Status s = loop->Add(wake_fd, EPOLLIN, kWakeToken); !s.ok()) return s;
+  if (absl::Status s = loop->Add(wake_fd, EPOLLIN, kWakeToken); !s.ok())
+    return s;
   return loop;
 }
 

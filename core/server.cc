@@ -8,6 +8,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fmt/format.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
@@ -21,8 +22,6 @@
 #include <mutex>
 #include <thread>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "wsbench/connection_manager.h"
 #include "wsbench/event_loop.h"
@@ -56,12 +55,12 @@ enum class State : uint8_t {
 };
 
 enum Flag : uint8_t {
-  kWantWrite = 1,   // EPOLLOUT armed: the socket's send buffer was full
-  kDirty = 2,       // in the loop's list of connections to flush
-  kPinged = 4,      // a ping is out and nothing has been read since
-  kReadPaused = 8,  // queue over its limit: EPOLLIN off until it drains
-  kDeflate = 16,    // permessage-deflate negotiated
-  kShutWr = 32,     // shutdown(SHUT_WR) done
+  kWantWrite = 1,      // EPOLLOUT armed: the socket's send buffer was full
+  kDirty = 2,          // in the loop's list of connections to flush
+  kPinged = 4,         // a ping is out and nothing has been read since
+  kReadPaused = 8,     // queue over its limit: EPOLLIN off until it drains
+  kDeflate = 16,       // permessage-deflate negotiated
+  kShutWr = 32,        // shutdown(SHUT_WR) done
   kInterestIn = 64,    // EPOLLIN | EPOLLRDHUP registered
   kInterestOut = 128,  // EPOLLOUT registered
 };
@@ -72,14 +71,15 @@ struct ConnExtra {
   std::string in;        // request bytes cut between reads
   std::string http_out;  // a plain HTTP response (no WebSocket slot)
   size_t http_sent = 0;
-  std::unique_ptr<FrameDecoder> decoder;  // a frame or message cut between reads
+  std::unique_ptr<FrameDecoder>
+      decoder;  // a frame or message cut between reads
   std::unique_ptr<PerMessageDeflate> deflate;
 };
 
 struct Conn {
   ConnectionId id;  // the ConnectionManager slot once open
   std::unique_ptr<ConnExtra> extra;
-  uint32_t generation = 0;  // bumped per accept (in the epoll token)
+  uint32_t generation = 0;   // bumped per accept (in the epoll token)
   uint32_t last_active = 0;  // loop clock, ms: last read, or state change
   uint32_t head_offset = 0;  // bytes of the queue's first frame written
   State state = State::kFree;
@@ -125,8 +125,8 @@ absl::StatusOr<std::string_view> UserFromTarget(std::string_view target) {
 
 // "metrics" or "healthz" when `request` asks GET /metrics or GET /healthz.
 std::string_view PlainHttpPath(std::string_view request) {
-  for (std::string_view path : {std::string_view("metrics"),
-                                std::string_view("healthz")}) {
+  for (std::string_view path :
+       {std::string_view("metrics"), std::string_view("healthz")}) {
     const size_t n = 5 + path.size();  // "GET /" + path
     if (request.size() > n && request.substr(0, 5) == "GET /" &&
         request.substr(5, path.size()) == path &&
@@ -247,7 +247,7 @@ class Server::Loop {
   PerMessageDeflateOptions deflate_options_;
   std::unique_ptr<FrameDecoder> spare_decoder_;
 
-  std::vector<Conn> conns_;         // by fd
+  std::vector<Conn> conns_;          // by fd
   std::vector<int32_t> fd_of_slot_;  // by ConnectionManager slot
   std::vector<int> dirty_;
   std::vector<ConnectionId> to_close_;
@@ -318,8 +318,8 @@ absl::Status Server::Loop::Init() {
   spare_decoder_ = std::make_unique<FrameDecoder>(plain_decoder_options_);
   rbuf_size_ = kReadSize + o.max_handshake_size + kMessagePadding;
   rbuf_ = std::make_unique<uint8_t[]>(rbuf_size_);
-  const int shortest = std::min({o.ping_interval_ms, o.handshake_timeout_ms,
-                                 o.close_timeout_ms});
+  const int shortest = std::min(
+      {o.ping_interval_ms, o.handshake_timeout_ms, o.close_timeout_ms});
   tick_ms_ = static_cast<uint32_t>(std::clamp(shortest / 4, 5, 1000));
   start_ms_ = MonotonicMs();
   return absl::OkStatus();
@@ -519,9 +519,9 @@ void Server::Loop::OnHttpBytes(int fd, size_t n) {
 void Server::Loop::ServePlainHttp(int fd, std::string_view path) {
   ServerCounters::Add(counters.http_requests, uint64_t{1});
   if (path == "metrics") {
-    SendHttpAndLinger(fd, HttpResponse("200 OK",
-                                       "text/plain; version=0.0.4; charset=utf-8",
-                                       server_.MetricsText()));
+    SendHttpAndLinger(
+        fd, HttpResponse("200 OK", "text/plain; version=0.0.4; charset=utf-8",
+                         server_.MetricsText()));
   } else if (shutting_down_) {
     SendHttpAndLinger(fd, HttpResponse("503 Service Unavailable", "text/plain",
                                        "shutting down\n"));
@@ -547,9 +547,9 @@ void Server::Loop::Upgrade(int fd, std::string_view data) {
        server_.open_total_.load(std::memory_order_relaxed) >= int64_t{max})) {
     ServerCounters::Add(counters.rejected, uint64_t{1});
     SendHttpAndLinger(
-        fd, HttpResponse("503 Service Unavailable", "text/plain",
-                         shutting_down_ ? "shutting down\n"
-                                        : "too many connections\n"));
+        fd, HttpResponse(
+                "503 Service Unavailable", "text/plain",
+                shutting_down_ ? "shutting down\n" : "too many connections\n"));
     return;
   }
   absl::StatusOr<ConnectionId> id =
@@ -673,9 +673,9 @@ void Server::Loop::OnMessage(int fd, const FrameEvent& ev) {
   Conn& c = conns_[fd];
   ServerCounters::Add(counters.messages_received, uint64_t{1});
   std::string_view text = ev.text();
-  size_t capacity =
-      ev.copied ? text.size()
-                : size_t(rbuf_.get() + rbuf_size_ - ev.payload.data());
+  size_t capacity = ev.copied
+                        ? text.size()
+                        : size_t(rbuf_.get() + rbuf_size_ - ev.payload.data());
   if (ev.compressed) {
     absl::StatusOr<std::string_view> inflated =
         c.extra->deflate->Decompress(text, true);
@@ -700,8 +700,9 @@ void Server::Loop::OnMessage(int fd, const FrameEvent& ev) {
     }
   }
   if (ev.opcode == Opcode::kBinary) {
-    SendText(fd, replies_.Error("unsupported_data",
-                                "binary messages are not part of the protocol"));
+    SendText(fd,
+             replies_.Error("unsupported_data",
+                            "binary messages are not part of the protocol"));
     return;
   }
   HandleCommand(fd, text, capacity);
@@ -719,12 +720,12 @@ void Server::Loop::HandleCommand(int fd, std::string_view text,
   const RoleSet roles = manager_->roles(id);
   auto forbidden = [&](Action action, std::string_view channel) {
     absl::StatusOr<ConnectionView> view = manager_->Lookup(id);
-    SendText(fd, replies_.Error(
-                     "forbidden",
-                     fmt::format("user '{}' may not {} on channel '{}'",
-                                 view.ok() ? view->user : "?",
-                                 ActionName(action), channel),
-                     command.id));
+    SendText(fd,
+             replies_.Error("forbidden",
+                            fmt::format("user '{}' may not {} on channel '{}'",
+                                        view.ok() ? view->user : "?",
+                                        ActionName(action), channel),
+                            command.id));
   };
   switch (command.type) {
     case CommandType::kSubscribe:
@@ -737,8 +738,8 @@ void Server::Loop::HandleCommand(int fd, std::string_view text,
       for (std::string_view channel : command.channels()) {
         absl::StatusOr<SubscribeResult> r = manager_->Subscribe(id, channel);
         if (!r.ok()) {
-          SendText(fd, replies_.Error("subscribe_failed", ToStd(r.status().message()),
-                                      command.id));
+          SendText(fd, replies_.Error("subscribe_failed",
+                                      ToStd(r.status().message()), command.id));
           return;
         }
       }
@@ -780,7 +781,8 @@ void Server::Loop::PublishLocal(std::string_view channel,
   ServerCounters::Add(counters.messages_sent, uint64_t{r->delivered});
   ServerCounters::Add(counters.messages_dropped, uint64_t{r->dropped});
   for (ConnIndex s : manager_->subscriptions().subscribers(*ch)) {
-    if (s < fd_of_slot_.size() && fd_of_slot_[s] >= 0) MarkDirty(fd_of_slot_[s]);
+    if (s < fd_of_slot_.size() && fd_of_slot_[s] >= 0)
+      MarkDirty(fd_of_slot_[s]);
   }
   if (r->close_marked != 0) {
     broadcaster_->TakeConnectionsToClose(to_close_);
@@ -1007,7 +1009,8 @@ void Server::Loop::Tick() {
   const ServerOptions& o = server_.options_;
   if (listen_paused_ && listen_fd_ >= 0) {
     listen_paused_ = false;
-    event_loop_->Modify(listen_fd_, EPOLLIN, kListenToken | uint32_t(listen_fd_))
+    event_loop_
+        ->Modify(listen_fd_, EPOLLIN, kListenToken | uint32_t(listen_fd_))
         .IgnoreError();
   }
   for (size_t i = 0; i < conns_.size(); ++i) {
@@ -1098,10 +1101,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(
   {
     Rbac rbac;
     RoleSet roles;
-    if (absl::Status s = LoadServerPolicy(options.policy_text.empty()
-                                              ? kDefaultServerPolicy
-                                              : std::string_view(options.policy_text),
-                                          rbac, roles);
+    if (absl::Status s = LoadServerPolicy(
+            options.policy_text.empty() ? kDefaultServerPolicy
+                                        : std::string_view(options.policy_text),
+            rbac, roles);
         !s.ok()) {
       return s;
     }
@@ -1109,7 +1112,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Create(
   std::unique_ptr<Server> server(new Server(options));
   uint16_t port = options.port;
   for (int i = 0; i < options.threads; ++i) {
-    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const int fd =
+        socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
       return absl::InternalError(fmt::format("socket: {}", strerror(errno)));
     }

@@ -2,11 +2,10 @@
 #include "wsbench/server_metrics.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
-
-#include <fmt/format.h>
 
 namespace wsbench {
 
@@ -49,11 +48,12 @@ std::string FormatPrometheus(const ServerStats& s, uint64_t rss_bytes) {
   out.reserve(2048);
   auto metric = [&](std::string_view name, std::string_view type,
                     std::string_view help, auto value) {
-    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n{} {}\n",
-                   name, help, name, type, name, value);
+    fmt::format_to(std::back_inserter(out),
+                   "# HELP {} {}\n# TYPE {} {}\n{} {}\n", name, help, name,
+                   type, name, value);
   };
-  metric("websocket_active_connections", "gauge",
-         "Open WebSocket connections.", s.active);
+  metric("websocket_active_connections", "gauge", "Open WebSocket connections.",
+         s.active);
   metric("websocket_connections_opened_total", "counter",
          "WebSocket handshakes accepted.", s.opened);
   metric("websocket_connections_closed_total", "counter",

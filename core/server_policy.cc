@@ -1,11 +1,11 @@
 // ServerPolicy: RBAC rules plus user lines.
 #include "wsbench/server_policy.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "absl/container/flat_hash_set.h"
 
@@ -19,7 +19,8 @@ std::vector<std::string_view> Fields(std::string_view line) {
   while (i < line.size()) {
     const size_t start = line.find_first_not_of(" \t\r", i);
     if (start == std::string_view::npos) break;
-    const size_t end = std::min(line.find_first_of(" \t\r", start), line.size());
+    const size_t end =
+        std::min(line.find_first_of(" \t\r", start), line.size());
     fields.push_back(line.substr(start, end - start));
     i = end;
   }

@@ -18,12 +18,15 @@ TEST(EventLoopTest, ReportsReadableDescriptorsWithTheirTokens) {
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, sv), 0);
   ASSERT_TRUE((*loop)->Add(sv[0], EPOLLIN, 1234).ok());
   std::vector<uint64_t> tokens;
-  EXPECT_EQ((*loop)->Poll(0, [&](uint64_t t, uint32_t) { tokens.push_back(t); }), 0);
+  EXPECT_EQ(
+      (*loop)->Poll(0, [&](uint64_t t, uint32_t) { tokens.push_back(t); }), 0);
   ASSERT_EQ(write(sv[1], "x", 1), 1);
-  EXPECT_EQ((*loop)->Poll(5000, [&](uint64_t t, uint32_t e) {
-    tokens.push_back(t);
-    EXPECT_NE(e & EPOLLIN, 0u);
-  }), 1);
+  EXPECT_EQ((*loop)->Poll(5000,
+                          [&](uint64_t t, uint32_t e) {
+                            tokens.push_back(t);
+                            EXPECT_NE(e & EPOLLIN, 0u);
+                          }),
+            1);
   EXPECT_EQ(tokens, std::vector<uint64_t>{1234});
   // Re-armed for writing only: the unread byte no longer reports.
   ASSERT_TRUE((*loop)->Modify(sv[0], EPOLLOUT, 99).ok());

@@ -28,13 +28,14 @@ TEST(ServerMetricsTest, SumsLoopsAndFormatsPrometheusText) {
                       "websocket_connections_opened_total 7\n"),
             std::string::npos);
   EXPECT_NE(text.find("websocket_messages_sent_total 11\n"), std::string::npos);
-  EXPECT_NE(text.find("process_resident_memory_bytes 12345\n"), std::string::npos);
+  EXPECT_NE(text.find("process_resident_memory_bytes 12345\n"),
+            std::string::npos);
   EXPECT_EQ(text.back(), '\n');
 }
 
 TEST(ServerMetricsTest, ResidentMemoryIsPlausible) {
   const uint64_t rss = ResidentMemoryBytes();
-  EXPECT_GT(rss, uint64_t{1} << 20);   // a test binary holds more than 1 MiB
+  EXPECT_GT(rss, uint64_t{1} << 20);  // a test binary holds more than 1 MiB
   EXPECT_LT(rss, uint64_t{64} << 30);
 }
 

@@ -42,21 +42,24 @@ TEST(ServerPolicyTest, UserLinesAssignRolesAndStarIsTheDefault) {
 TEST(ServerPolicyTest, WithoutStarUnknownUsersHoldNothing) {
   Rbac rbac;
   RoleSet everyone;
-  ASSERT_TRUE(
-      LoadServerPolicy("admin allow subscribe *\nuser root admin\n", rbac, everyone)
-          .ok());
+  ASSERT_TRUE(LoadServerPolicy("admin allow subscribe *\nuser root admin\n",
+                               rbac, everyone)
+                  .ok());
   EXPECT_TRUE(everyone.empty());
-  EXPECT_FALSE(rbac.Check(RolesOf(rbac, everyone, "guest"), Action::kSubscribe, "a"));
-  EXPECT_TRUE(rbac.Check(RolesOf(rbac, everyone, "root"), Action::kSubscribe, "a"));
+  EXPECT_FALSE(
+      rbac.Check(RolesOf(rbac, everyone, "guest"), Action::kSubscribe, "a"));
+  EXPECT_TRUE(
+      rbac.Check(RolesOf(rbac, everyone, "root"), Action::kSubscribe, "a"));
 }
 
 TEST(ServerPolicyTest, RoleCalledUserIsStillARule) {
   Rbac rbac;
   RoleSet everyone;
-  ASSERT_TRUE(LoadServerPolicy("user allow subscribe a\nuser * user\n", rbac,
-                               everyone)
-                  .ok());
-  EXPECT_TRUE(rbac.Check(RolesOf(rbac, everyone, "x"), Action::kSubscribe, "a"));
+  ASSERT_TRUE(
+      LoadServerPolicy("user allow subscribe a\nuser * user\n", rbac, everyone)
+          .ok());
+  EXPECT_TRUE(
+      rbac.Check(RolesOf(rbac, everyone, "x"), Action::kSubscribe, "a"));
 }
 
 TEST(ServerPolicyTest, ErrorsNameTheLine) {
@@ -66,7 +69,8 @@ TEST(ServerPolicyTest, ErrorsNameTheLine) {
   };
   for (const Case& c : {
            Case{"a allow subscribe x\nuser bob\n", "policy line 2: expected"},
-           Case{"a allow subscribe x\nuser bob nosuch\n", "policy line 2: role 'nosuch'"},
+           Case{"a allow subscribe x\nuser bob nosuch\n",
+                "policy line 2: role 'nosuch'"},
            Case{"a allow subscribe x\nuser bob a\nuser bob a\n",
                 "policy line 3: user 'bob' is named twice"},
            Case{"# c\na allow dance x\n", "policy line 2"},

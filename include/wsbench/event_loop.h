@@ -68,7 +68,8 @@ class EventLoop {
   void Wake();
 
  private:
-  EventLoop(int epoll_fd, int wake_fd) : epoll_fd_(epoll_fd), wake_fd_(wake_fd) {}
+  EventLoop(int epoll_fd, int wake_fd)
+      : epoll_fd_(epoll_fd), wake_fd_(wake_fd) {}
   int Wait(int timeout_ms);
   void ClearWake();
 

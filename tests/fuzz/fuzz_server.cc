@@ -72,7 +72,8 @@ int Connect(uint16_t port) {
   sa.sin_family = AF_INET;
   sa.sin_port = htons(port);
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  WSBENCH_FUZZ_CHECK(connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
+  WSBENCH_FUZZ_CHECK(
+      connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
   return fd;
 }
 
@@ -81,7 +82,8 @@ std::string Exchange(uint16_t port, std::string_view bytes) {
   const int fd = Connect(port);
   size_t sent = 0;
   while (sent < bytes.size()) {
-    const ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    const ssize_t n =
+        send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) break;  // the server may close before reading everything
     sent += size_t(n);
   }
@@ -107,8 +109,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (data[0] >= 64) {
     input.append(kUpgrade);
     if (data[0] >= 128) {
-      input.append("Sec-WebSocket-Extensions: permessage-deflate; "
-                   "client_max_window_bits\r\n");
+      input.append(
+          "Sec-WebSocket-Extensions: permessage-deflate; "
+          "client_max_window_bits\r\n");
     }
     input.append("\r\n");
   }
@@ -119,7 +122,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   // The server closed our socket, so this connection left the open state.
   // (A /healthz in between proves it still accepts.)
-  const std::string health = Exchange(f.server->port(), "GET /healthz HTTP/1.1\r\n\r\n");
+  const std::string health =
+      Exchange(f.server->port(), "GET /healthz HTTP/1.1\r\n\r\n");
   WSBENCH_FUZZ_CHECK(health.rfind("HTTP/1.1 200", 0) == 0);
   WSBENCH_FUZZ_CHECK(f.server->stats().active == 0);
   return 0;

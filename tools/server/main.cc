@@ -37,7 +37,8 @@ constexpr char kUsage[] =
     "  --threads N              event loops sharing the port (SO_REUSEPORT;\n"
     "                           default 1)\n"
     "  --policy FILE            RBAC policy: rule lines '<role> <allow|deny>\n"
-    "                           <action> <pattern>' and 'user <name|*> <role>...'\n"
+    "                           <action> <pattern>' and 'user <name|*> "
+    "<role>...'\n"
     "                           (default: everyone may subscribe and publish\n"
     "                           everywhere but publish on system.*)\n"
     "  --max-connections N      open WebSockets at once; more get 503\n"
@@ -109,8 +110,9 @@ int main(int argc, char** argv) {
     }
     auto number = [&](auto& out) {
       if (!ParseNumber(value, out)) {
-        std::fprintf(stderr, "wsbench-server: %.*s takes a number, got '%.*s'\n",
-                     int(arg.size()), arg.data(), int(value.size()), value.data());
+        std::fprintf(
+            stderr, "wsbench-server: %.*s takes a number, got '%.*s'\n",
+            int(arg.size()), arg.data(), int(value.size()), value.data());
         std::exit(2);
       }
     };
@@ -122,7 +124,8 @@ int main(int argc, char** argv) {
       number(o.threads);
     } else if (arg == "--policy") {
       std::ifstream in{std::string(value)};
-      if (!in) return Fail("cannot read policy file '" + std::string(value) + "'");
+      if (!in)
+        return Fail("cannot read policy file '" + std::string(value) + "'");
       std::stringstream text;
       text << in.rdbuf();
       o.policy_text = text.str();
@@ -163,7 +166,8 @@ int main(int argc, char** argv) {
 
   // A server of many connections needs many descriptors: take the hard limit.
   rlimit nofile;
-  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 &&
+      nofile.rlim_cur < nofile.rlim_max) {
     nofile.rlim_cur = nofile.rlim_max;
     setrlimit(RLIMIT_NOFILE, &nofile);
   }
@@ -179,12 +183,14 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  std::printf("wsbench-server: ready on %s:%u (%d thread%s, max connections %s) in %.1f ms\n",
-              o.bind_address.c_str(), unsigned((*server)->port()), o.threads,
-              o.threads == 1 ? "" : "s",
-              o.max_connections == 0 ? "unlimited"
-                                     : std::to_string(o.max_connections).c_str(),
-              NowMs() - start);
+  std::printf(
+      "wsbench-server: ready on %s:%u (%d thread%s, max connections %s) in "
+      "%.1f ms\n",
+      o.bind_address.c_str(), unsigned((*server)->port()), o.threads,
+      o.threads == 1 ? "" : "s",
+      o.max_connections == 0 ? "unlimited"
+                             : std::to_string(o.max_connections).c_str(),
+      NowMs() - start);
   std::fflush(stdout);
 
   const absl::Status done = (*server)->Run();
