@@ -288,6 +288,17 @@ class Runner {
     w.AddCounters(counters);
     for (const auto& [key, value] : counters) {
       if (rep.numbers.count(key) == 0) rep.numbers[key] = value;
+      // A reference cost per op measured by the workload in the same run
+      // ("<name>_ns_per_op": bare simdjson, a pointer chase over the level's
+      // working set) against this repetition's timed pass: the reference's
+      // time as a share of ours (100 = as fast as the reference).
+      constexpr std::string_view kReference = "_ns_per_op";
+      const std::string_view k = key;
+      if (k.size() > kReference.size() && k.ends_with(kReference) &&
+          value > 0 && ns_per_op > 0) {
+        const std::string name(k.substr(0, k.size() - kReference.size()));
+        rep.numbers[name + "_share_pct"] = 100.0 * value / ns_per_op;
+      }
     }
     ApplyVerdicts(thresholds_, *p.result, rep);
     for (const char* key : {"ops_per_second", "items_per_second", "p50_us", "p95_us", "p99_us",

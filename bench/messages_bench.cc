@@ -31,6 +31,18 @@
 // then the subscribers' queues are drained (the writer's side: frames return
 // to the pool at once, so steady state allocates nothing); ping: the ack.
 //
+// Reference (Setup, same corpus, same run): the first kReferenceOps ops'
+// messages parsed by bare simdjson on demand with extraction of the fields the
+// server reads (type, channel, channels, data as raw JSON, id; no schema
+// checks, no validation of data beyond simdjson's own) and, interleaved, by
+// MessageParser::Parse alone; best of kReferenceRounds rounds each (thread
+// CPU time). Counters: bare_simdjson_ns_per_op, parse_ns_per_op,
+// parse_vs_bare_simdjson_x; the driver sets bare_simdjson_ns_per_op against
+// the timed pass (bare_simdjson_share_pct = 100 x bare / measured ns per op:
+// 66.7 is "within 1.5x of the bare parse"). Setup first checks that the bare
+// extraction and MessageParser agree on every valid corpus message (type,
+// channel names, data and id text), so both loops do the same extraction.
+//
 // Verify compares against a replay of the op sequence in Setup: messages per
 // command type, errors per kind, subscribe/unsubscribe results (a per
 // connection topic bitmask model), deliveries and drained bytes (publish
@@ -39,6 +51,8 @@
 // subscriptions (untimed) so capacity stays warm across passes; Setup warms
 // it once (every connection joins and leaves every topic) so that the first
 // pass does not pay container growth either.
+#include <time.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -56,6 +70,8 @@
 #include "absl/status/status.h"
 #include "benchmark/benchmark.h"
 #include "fmt/format.h"
+#include "simdjson.h"
+#include "workload.h"
 #include "wsbench/broadcaster.h"
 #include "wsbench/connection_manager.h"
 #include "wsbench/frame.h"
@@ -63,7 +79,6 @@
 #include "wsbench/message_parser.h"
 #include "wsbench/reply_builder.h"
 #include "wsbench/status_macros.h"
-#include "workload.h"
 
 namespace wsbench::bench {
 namespace {
@@ -72,6 +87,8 @@ constexpr size_t kCorpusSize = 4096;
 constexpr size_t kOrderSize = 65536;  // Power of two.
 constexpr int kTopics = 32;
 constexpr size_t kMaxMessageBytes = 4096;
+constexpr size_t kReferenceOps = 8192;
+constexpr int kReferenceRounds = 5;
 
 enum class Kind : uint8_t { kPublish, kSubscribe, kUnsubscribe, kPing, kInvalid };
 
@@ -223,6 +240,82 @@ class Generator {
   std::mt19937_64 rng_;
 };
 
+double ThreadSeconds() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
+}
+
+// The fields a server reads from a client message, as bare simdjson on demand
+// extracts them.
+struct BareFields {
+  std::string_view type, channel, data, id;
+  std::array<std::string_view, kMaxChannelsPerCommand> channels{};
+  size_t channel_count = 0;
+};
+
+// Bare simdjson on-demand extraction: the physical reference for
+// MessageParser (no schema, duplicate or depth checks, no validation of
+// "data" beyond what simdjson does to skip it). False when simdjson reports
+// an error.
+bool BareExtract(simdjson::ondemand::parser& parser, const char* buf, size_t n,
+                 BareFields& out) {
+  namespace od = simdjson::ondemand;
+  out = BareFields();
+  od::document doc;
+  if (parser.iterate(buf, n, n + kMessagePadding).get(doc)) return false;
+  od::object object;
+  if (doc.get_object().get(object)) return false;
+  for (auto field_result : object) {
+    od::field field;
+    if (std::move(field_result).get(field)) return false;
+    const od::raw_json_string key = field.key();
+    od::value value = field.value();
+    if (key.unsafe_is_equal("type")) {
+      if (value.get_string().get(out.type)) return false;
+    } else if (key.unsafe_is_equal("channel")) {
+      if (value.get_string().get(out.channel)) return false;
+    } else if (key.unsafe_is_equal("channels")) {
+      od::array array;
+      if (value.get_array().get(array)) return false;
+      for (auto element : array) {
+        std::string_view name;
+        if (element.get_string().get(name)) return false;
+        if (out.channel_count == kMaxChannelsPerCommand) return false;
+        out.channels[out.channel_count++] = name;
+      }
+    } else if (key.unsafe_is_equal("data")) {
+      od::json_type type;
+      if (value.type().get(type)) return false;
+      if (type == od::json_type::object) {
+        od::object container;
+        if (value.get_object().get(container) ||
+            container.raw_json().get(out.data))
+          return false;
+      } else if (type == od::json_type::array) {
+        od::array container;
+        if (value.get_array().get(container) ||
+            container.raw_json().get(out.data))
+          return false;
+      } else {
+        out.data = value.raw_json_token();
+      }
+    } else if (key.unsafe_is_equal("id")) {
+      out.id = value.raw_json_token();
+    }  // Other fields: on demand skips what is not read.
+  }
+  // Tokens carry the whitespace before the next structural.
+  auto trim = [](std::string_view& s) {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' ||
+                          s.back() == '\r' || s.back() == '\n')) {
+      s.remove_suffix(1);
+    }
+  };
+  trim(out.data);
+  trim(out.id);
+  return true;
+}
+
 class MessagesWorkload : public Workload {
  public:
   MessagesWorkload() {
@@ -243,6 +336,8 @@ class MessagesWorkload : public Workload {
     for (const std::string& t : topic_names_) topic_set_.insert(t);
 
     WSBENCH_RETURN_IF_ERROR(BuildCorpus(options));
+    WSBENCH_RETURN_IF_ERROR(CheckBareExtraction());
+    MeasureReference();
     WSBENCH_RETURN_IF_ERROR(BuildState());
     ComputeExpectations();
     return Reset();
@@ -401,6 +496,10 @@ class MessagesWorkload : public Workload {
     counters["invalid_pct"] = 100.0 * expected_.invalid / static_cast<double>(ops());
     counters["deliveries_per_publish"] =
         expected_.types[2] == 0 ? 0 : expected_.deliveries / static_cast<double>(expected_.types[2]);
+    counters["bare_simdjson_ns_per_op"] = bare_ns_per_op_;
+    counters["parse_ns_per_op"] = parse_ns_per_op_;
+    counters["parse_vs_bare_simdjson_x"] =
+        bare_ns_per_op_ > 0 ? parse_ns_per_op_ / bare_ns_per_op_ : 0;
   }
 
  private:
@@ -420,6 +519,77 @@ class MessagesWorkload : public Workload {
     uint64_t reply_bytes = 0, event_bytes = 0, deliveries = 0, drained_bytes = 0;
     uint64_t message_bytes = 0, invalid = 0;
   };
+
+  std::string_view CorpusText(const Message& m) const {
+    return std::string_view(arena_.data() + m.offset, m.size);
+  }
+
+  // Bare extraction and MessageParser must read the same fields from every
+  // valid message, or the reference would measure different work.
+  absl::Status CheckBareExtraction() {
+    simdjson::ondemand::parser bare;
+    BareFields f;
+    Command command;
+    for (size_t i = 0; i < kCorpusSize; ++i) {
+      const Message& m = corpus_[i];
+      if (m.kind == Kind::kInvalid) continue;
+      const std::string_view text = CorpusText(m);
+      const bool bare_ok = BareExtract(bare, text.data(), text.size(), f);
+      const MessageError error =
+          parser_->Parse(text, m.size + kMessagePadding, command);
+      bool same = bare_ok && error == MessageError::kOk &&
+                  f.type == CommandTypeName(command.type) &&
+                  f.channel == command.channel && f.data == command.data &&
+                  f.id == command.id &&
+                  f.channel_count == command.channel_count;
+      for (size_t k = 0; same && k < f.channel_count; ++k) {
+        same = f.channels[k] == command.channel_slots[k];
+      }
+      if (!same) {
+        return absl::InternalError(
+            fmt::format("messages: bare simdjson and MessageParser read corpus "
+                        "message {} differently: {}",
+                        i, text));
+      }
+    }
+    return absl::OkStatus();
+  }
+
+  // Times bare simdjson extraction and MessageParser::Parse over the same
+  // messages, interleaved, best of kReferenceRounds each.
+  void MeasureReference() {
+    simdjson::ondemand::parser bare;
+    if (bare.allocate(kMaxMessageBytes + 64) != simdjson::SUCCESS) return;
+    BareFields f;
+    Command command;
+    uint64_t sink = 0;
+    double best_bare = 1e99, best_parse = 1e99;
+    for (int round = 0; round < kReferenceRounds; ++round) {
+      const double t0 = ThreadSeconds();
+      for (size_t i = 0; i < kReferenceOps; ++i) {
+        const Message& m = corpus_[order_[i & (kOrderSize - 1)]];
+        if (BareExtract(bare, arena_.data() + m.offset, m.size, f)) {
+          sink += f.type.size() + f.channel.size() + f.data.size() +
+                  f.id.size() + f.channel_count;
+        }
+      }
+      const double t1 = ThreadSeconds();
+      for (size_t i = 0; i < kReferenceOps; ++i) {
+        const Message& m = corpus_[order_[i & (kOrderSize - 1)]];
+        if (parser_->Parse(CorpusText(m), m.size + kMessagePadding, command) ==
+            MessageError::kOk) {
+          sink += command.channel.size() + command.data.size() +
+                  command.id.size() + command.channel_count;
+        }
+      }
+      const double t2 = ThreadSeconds();
+      best_bare = std::min(best_bare, t1 - t0);
+      best_parse = std::min(best_parse, t2 - t1);
+    }
+    benchmark::DoNotOptimize(sink);
+    bare_ns_per_op_ = best_bare * 1e9 / kReferenceOps;
+    parse_ns_per_op_ = best_parse * 1e9 / kReferenceOps;
+  }
 
   // Subscribers of publish channel p: connections c with c % P == p or
   // (7c + 1) % P == p.
@@ -725,6 +895,7 @@ class MessagesWorkload : public Workload {
   Counts counts_;
   Expected expected_;
   uint64_t deliveries_base_ = 0, dropped_base_ = 0, publishes_base_ = 0;
+  double bare_ns_per_op_ = 0, parse_ns_per_op_ = 0;
 };
 
 std::unique_ptr<Workload> MakeMessagesWorkload() { return std::make_unique<MessagesWorkload>(); }

@@ -57,6 +57,8 @@ class CountingWorkload : public Workload {
   std::string ops_note() const override { return "ops = level ops / 10"; }
   void AddCounters(std::map<std::string, double>& counters) const override {
     counters["fake_counter"] = 42;
+    // A reference cost: the driver sets it against the timed pass.
+    counters["fake_reference_ns_per_op"] = 0.5;
   }
 
  private:
@@ -144,6 +146,9 @@ TEST(DriverTest, CompleteRunWritesResultsAndSummary) {
           EXPECT_GE(double(v.get_double()), resolution) << p;
         }
       }
+      const double ns_per_op = b["real_time"].get_double();
+      EXPECT_NEAR(double(b["fake_reference_share_pct"].get_double()),
+                  100 * 0.5 / ns_per_op, 1e-9 * ns_per_op);
       EXPECT_GE(int64_t(b["latency_batch"].get_int64()), 1);
       // The machine probe around the repetition (tens of microseconds at least).
       EXPECT_GT(double(b["probe_ns"].get_double()), 1e4);
