@@ -21,6 +21,7 @@
 #include "fmt/format.h"
 #include "histogram.h"
 #include "machine_probe.h"
+#include "memory_probe.h"
 #include "results.h"
 #include "record/atomic_file.h"
 #include "results_json.h"
@@ -188,6 +189,7 @@ class Runner {
       current_.reset();  // free the previous level's state before building this one
       current_index_ = index;
       est_ns_per_op_ = 0;
+      const size_t heap_before = HeapInUseBytes();
       std::unique_ptr<Workload> workload = p.dimension->factory();
       WorkloadOptions wopts{options_.seed, options_.invalid_share};
       if (absl::Status s = workload->Setup(p.level, wopts); !s.ok()) {
@@ -196,6 +198,11 @@ class Runner {
         }
         return;
       }
+      // The level's memory bound (see memory_probe.h), measured once per level.
+      const size_t heap_after = HeapInUseBytes();
+      working_set_bytes_ =
+          heap_after > heap_before ? heap_after - heap_before : 0;
+      chase_ = PointerChase(working_set_bytes_, options_.seed);
       p.result->ops = workload->ops();
       p.result->ops_note = workload->ops_note();
       p.result->items_per_op = workload->items_per_op();
@@ -300,6 +307,15 @@ class Runner {
         rep.numbers[name + "_share_pct"] = 100.0 * value / ns_per_op;
       }
     }
+    rep.numbers["working_set_bytes"] = static_cast<double>(working_set_bytes_);
+    rep.numbers["memory_latency_ns"] = chase_.dependent_ns;
+    rep.numbers["memory_parallel_ns"] = chase_.parallel_ns;
+    if (chase_.parallel_ns > 0) {
+      const double bound = 1e9 / chase_.parallel_ns;
+      rep.numbers["memory_bound_ops_per_second"] = bound;
+      rep.numbers["ops_vs_memory_bound_pct"] =
+          100.0 * rep.numbers["ops_per_second"] / bound;
+    }
     ApplyVerdicts(thresholds_, *p.result, rep);
     for (const char* key : {"ops_per_second", "items_per_second", "p50_us", "p95_us", "p99_us",
                             "allocs_per_op", "latency_batch"}) {
@@ -379,6 +395,8 @@ class Runner {
   std::unique_ptr<Workload> current_;
   size_t current_index_ = SIZE_MAX;
   double est_ns_per_op_ = 0;
+  size_t working_set_bytes_ = 0;
+  ChaseResult chase_;
   Histogram histogram_;
 };
 
