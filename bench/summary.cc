@@ -210,6 +210,43 @@ std::string RenderSummary(const record::RunInfo& info,
     }
     if (any_limited) line += "; timer-limited at some levels (batch capped)";
     if (!note.empty()) line += "; " + note;
+    // The highest level's memory bound (see memory_probe.h) and any reference
+    // shares (<name>_share_pct: a reference measured in the same run, e.g.
+    // bare simdjson, against the timed pass).
+    const BenchmarkResult* top = nullptr;
+    for (const BenchmarkResult& r : results) {
+      if (r.dimension == d && !r.error &&
+          (top == nullptr || r.level_index > top->level_index)) {
+        top = &r;
+      }
+    }
+    if (top != nullptr) {
+      const auto bound = top->MedianOf("memory_bound_ops_per_second");
+      const auto pct = top->MedianOf("ops_vs_memory_bound_pct");
+      const auto working_set = top->MedianOf("working_set_bytes");
+      if (bound && pct && working_set) {
+        line += fmt::format(
+            "; {}: ops at {:.3g}% of the memory bound ({} ops/s: one random "
+            "line of a "
+            "{:.1f} MiB working set per op)",
+            top->level, *pct, FormatRate(*bound), *working_set / (1 << 20));
+      }
+      if (!top->repetitions.empty()) {
+        for (const auto& [key, value] : top->repetitions.front().numbers) {
+          if (!key.ends_with("_share_pct")) continue;
+          std::string shares;
+          for (const BenchmarkResult& r : results) {
+            if (r.dimension != d || r.error) continue;
+            if (const auto v = r.MedianOf(key)) {
+              shares += fmt::format("{}{} {:.0f}%", shares.empty() ? "" : ", ",
+                                    r.level, *v);
+            }
+          }
+          line += fmt::format("; {} time as a share of the op's: {}",
+                              key.substr(0, key.size() - 10), shares);
+        }
+      }
+    }
     out += line + "\n";
   }
   auto bottleneck = std::find_if(degradation.begin(), degradation.end(),
