@@ -229,7 +229,7 @@ std::string RenderSummary(const record::RunInfo& info,
             "; {}: ops at {:.3g}% of the memory bound ({} ops/s: one random "
             "line of a "
             "{:.1f} MiB working set per op)",
-            top->level, *pct, FormatRate(*bound), *working_set / (1 << 20));
+            top->level, *pct, record::FormatShort(*bound), *working_set / (1 << 20));
       }
       if (!top->repetitions.empty()) {
         for (const auto& [key, value] : top->repetitions.front().numbers) {
