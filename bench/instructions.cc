@@ -1,10 +1,17 @@
 #include "instructions.h"
 
+#include <gnu/libc-version.h>
 #include <valgrind/callgrind.h>
+#include <zlib.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -15,7 +22,9 @@
 #include "load_level.h"
 #include "record/atomic_file.h"
 #include "record/json.h"
+#include "simdjson.h"
 #include "workload.h"
+#include "wsbench/unmask.h"
 
 namespace wsbench::bench {
 namespace {
@@ -26,6 +35,10 @@ struct InstructionsOptions {
   uint64_t seed = WorkloadOptions{}.seed;
   std::string manifest;
   bool dry_run = false;
+  // Run-time dispatch pinned before any workload is built ("" = the CPU's
+  // choice): a simdjson implementation and an unmask kernel.
+  std::string pin_simdjson;
+  std::string pin_unmask;
 };
 
 std::vector<std::string> SplitCommas(std::string_view s) {
@@ -45,7 +58,8 @@ std::string Quote(std::string_view s) { return record::JsonQuote(s); }
 constexpr char kUsage[] =
     "usage: valgrind --tool=callgrind --instr-atstart=no --collect-atstart=no \\\n"
     "         wsbench --instructions --manifest FILE [--levels light] "
-    "[--dimensions a,b] [--seed N] [--dry-run]\n"
+    "[--dimensions a,b] [--seed N]\n"
+    "         [--pin-simdjson NAME] [--pin-unmask NAME] [--dry-run]\n"
     "(tools/instructions runs this and writes instructions.json)\n";
 
 int ParseFlags(int argc, char** argv, InstructionsOptions& o) {
@@ -80,6 +94,12 @@ int ParseFlags(int argc, char** argv, InstructionsOptions& o) {
     } else if (name == "--manifest") {
       if (!take()) return 2;
       o.manifest = value;
+    } else if (name == "--pin-simdjson") {
+      if (!take()) return 2;
+      o.pin_simdjson = value;
+    } else if (name == "--pin-unmask") {
+      if (!take()) return 2;
+      o.pin_unmask = value;
     } else if (name == "--seed") {
       if (!take()) return 2;
       char* end = nullptr;
@@ -105,6 +125,87 @@ int ParseFlags(int argc, char** argv, InstructionsOptions& o) {
   return 0;
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+// The CPU as the program sees it (under valgrind: valgrind's virtual CPU):
+// vendor and brand string from cpuid.
+std::string CpuidName() {
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (__get_cpuid(0, &a, &b, &c, &d) == 0) return "unknown";
+  char vendor[13] = {};
+  std::memcpy(vendor, &b, 4);
+  std::memcpy(vendor + 4, &d, 4);
+  std::memcpy(vendor + 8, &c, 4);
+  char brand[49] = {};
+  if (__get_cpuid(0x80000000, &a, &b, &c, &d) != 0 && a >= 0x80000004) {
+    for (unsigned i = 0; i < 3; ++i) {
+      unsigned r[4];
+      __get_cpuid(0x80000002 + i, &r[0], &r[1], &r[2], &r[3]);
+      std::memcpy(brand + 16 * i, r, 16);
+    }
+  }
+  std::string out = vendor;
+  std::string_view name(brand);
+  while (!name.empty() && name.front() == ' ') name.remove_prefix(1);
+  if (!name.empty()) out += " " + std::string(name);
+  return out;
+}
+
+// The features a run-time dispatch here (simdjson, glibc's string functions,
+// our unmasking) decides on, as the program sees them.
+std::string CpuFeatures() {
+  __builtin_cpu_init();
+  std::string out;
+  auto add = [&](const char* name, bool has) {
+    if (has) out += (out.empty() ? "" : " ") + std::string(name);
+  };
+  add("sse4.2", __builtin_cpu_supports("sse4.2"));
+  add("popcnt", __builtin_cpu_supports("popcnt"));
+  add("pclmul", __builtin_cpu_supports("pclmul"));
+  add("avx", __builtin_cpu_supports("avx"));
+  add("avx2", __builtin_cpu_supports("avx2"));
+  add("bmi", __builtin_cpu_supports("bmi"));
+  add("bmi2", __builtin_cpu_supports("bmi2"));
+  add("avx512f", __builtin_cpu_supports("avx512f"));
+  add("avx512bw", __builtin_cpu_supports("avx512bw"));
+  add("avx512vl", __builtin_cpu_supports("avx512vl"));
+  add("avx512vbmi2", __builtin_cpu_supports("avx512vbmi2"));
+  return out;
+}
+#else
+std::string CpuidName() { return "unknown"; }
+std::string CpuFeatures() { return ""; }
+#endif
+
+// Pins simdjson's run-time dispatch to `name`. A warning (and the CPU's
+// choice) when this CPU cannot run it: the code path then records what ran.
+void PinSimdjson(const std::string& name) {
+  const simdjson::implementation* impl =
+      simdjson::get_available_implementations()[name];
+  if (impl == nullptr) {
+    std::fprintf(stderr,
+                 "wsbench --instructions: warning: simdjson has no "
+                 "implementation '%s'; keeping '%s'\n",
+                 name.c_str(),
+                 simdjson::get_active_implementation()->name().c_str());
+  } else if (!impl->supported_by_runtime_system()) {
+    std::fprintf(stderr,
+                 "wsbench --instructions: warning: this CPU cannot run "
+                 "simdjson's '%s'; keeping '%s'\n",
+                 name.c_str(),
+                 simdjson::get_active_implementation()->name().c_str());
+  } else {
+    simdjson::get_active_implementation() = impl;
+  }
+}
+
+void PinUnmask(const std::string& name) {
+  if (absl::Status s = SetUnmaskKernel(name); !s.ok()) {
+    std::fprintf(stderr, "wsbench --instructions: warning: %s; keeping '%s'\n",
+                 std::string(s.message()).c_str(),
+                 std::string(ActiveUnmaskKernelName()).c_str());
+  }
+}
+
 struct Measured {
   std::string name;
   std::string dimension;
@@ -112,6 +213,38 @@ struct Measured {
   int64_t ops = 0;
   std::string ops_note;
 };
+
+// What decides the instructions a run executes besides our own code: the
+// CPU the program sees and every run-time dispatch that reads it, the
+// libraries' versions, the compiler and flags (see wsbench-compare's
+// code-path rule). tools/instructions adds valgrind's version.
+std::string CodePathJson(const Fingerprint& f) {
+  std::string glibc = gnu_get_libc_version();
+  if (const char* tunables = std::getenv("GLIBC_TUNABLES")) {
+    glibc += std::string(" GLIBC_TUNABLES=") + tunables;
+  }
+  const std::vector<std::pair<const char*, std::string>> fields = {
+      {"cpu", CpuidName()},
+      {"cpu_features", CpuFeatures()},
+      {"simdjson", simdjson::get_active_implementation()->name()},
+      {"simdjson_version",
+       fmt::format("{}.{}.{}", int{simdjson::SIMDJSON_VERSION_MAJOR},
+                   int{simdjson::SIMDJSON_VERSION_MINOR},
+                   int{simdjson::SIMDJSON_VERSION_REVISION})},
+      {"unmask", std::string(ActiveUnmaskKernelName())},
+      {"glibc", glibc},
+      {"zlib", zlibVersion()},
+      {"compiler", f.compiler},
+      {"cxx_flags", f.cxx_flags},
+      {"build_type", f.build_type},
+  };
+  std::string out = "{";
+  for (const auto& [key, value] : fields) {
+    out += fmt::format("{}{}: {}", out.size() > 1 ? ", " : "", Quote(key),
+                       Quote(value));
+  }
+  return out + "}";
+}
 
 }  // namespace
 
@@ -124,6 +257,8 @@ int InstructionsMain(int argc, char** argv) {
                  "tools/instructions (or pass --dry-run)\n");
     return 2;
   }
+  if (!o.pin_simdjson.empty()) PinSimdjson(o.pin_simdjson);
+  if (!o.pin_unmask.empty()) PinUnmask(o.pin_unmask);
   std::vector<LoadLevel> levels;
   for (const std::string& name : o.levels) {
     absl::StatusOr<LoadLevel> level = FindLoadLevel(name);
@@ -209,13 +344,14 @@ int InstructionsMain(int argc, char** argv) {
       "      \"fingerprint\": {{\"cpu_model\": {}, \"cores\": {}, \"compiler\": {}, "
       "\"cxx_flags\": {}, \"build_type\": {}, \"git_revision\": {}, "
       "\"git_dirty\": {}}},\n"
+      "      \"code_path\": {},\n"
       "      \"levels\": [{}],\n      \"dimensions\": [{}]\n    }}\n  }},\n"
       "  \"benchmarks\": [",
       Quote(argc > 0 ? argv[0] : "wsbench"), Quote(SuiteVersion()),
       Quote(command_line), o.seed, wopts.invalid_share, Quote(f.cpu_model),
       f.cores, Quote(f.compiler), Quote(f.cxx_flags), Quote(f.build_type),
-      Quote(f.git_revision), f.git_dirty ? "true" : "false", level_list,
-      dimension_list);
+      Quote(f.git_revision), f.git_dirty ? "true" : "false", CodePathJson(f),
+      level_list, dimension_list);
   for (size_t i = 0; i < measured.size(); ++i) {
     const Measured& m = measured[i];
     out += fmt::format(

@@ -1,8 +1,12 @@
 // RFC 6455 section 5.3 unmasking kernels and their run-time dispatch.
 #include "wsbench/unmask.h"
 
+#include <atomic>
 #include <bit>
+#include <cstdlib>
 #include <cstring>
+#include <string>
+
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -166,19 +170,43 @@ struct Kernel {
   std::string_view name;
 };
 
-Kernel Resolve() {
-  if (internal::CpuHasAvx512()) {
-    return {&internal::UnmaskAvx512, &internal::UnmaskAsciiAvx512, "avx512"};
-  }
-  if (internal::CpuHasAvx2()) {
-    return {&internal::UnmaskAvx2, &internal::UnmaskAsciiAvx2, "avx2"};
-  }
-  return {&internal::UnmaskWord, &internal::UnmaskAsciiWord, "word"};
+constexpr Kernel kAvx512 = {&internal::UnmaskAvx512,
+                            &internal::UnmaskAsciiAvx512, "avx512"};
+constexpr Kernel kAvx2 = {&internal::UnmaskAvx2, &internal::UnmaskAsciiAvx2,
+                          "avx2"};
+constexpr Kernel kWord = {&internal::UnmaskWord, &internal::UnmaskAsciiWord,
+                          "word"};
+
+// The kernel called `name` if this CPU can run it, else nullptr.
+const Kernel* Supported(std::string_view name) {
+  if (name == kAvx512.name) return internal::CpuHasAvx512() ? &kAvx512 : nullptr;
+  if (name == kAvx2.name) return internal::CpuHasAvx2() ? &kAvx2 : nullptr;
+  if (name == kWord.name) return &kWord;
+  return nullptr;
 }
 
+const Kernel* Resolve() {
+  const char* forced = std::getenv(kUnmaskKernelEnv);
+  if (forced != nullptr) {
+    if (const Kernel* k = Supported(forced)) return k;
+  }
+  if (internal::CpuHasAvx512()) return &kAvx512;
+  if (internal::CpuHasAvx2()) return &kAvx2;
+  return &kWord;
+}
+
+// Resolved once, on first use, unless SetUnmaskKernel() chose one first.
+std::atomic<const Kernel*> active{nullptr};
+
 const Kernel& Active() {
-  static const Kernel kernel = Resolve();  // thread-safe, resolved once
-  return kernel;
+  const Kernel* k = active.load(std::memory_order_acquire);
+  if (k == nullptr) {
+    const Kernel* resolved = Resolve();
+    // The first resolution (or an earlier SetUnmaskKernel) wins.
+    active.compare_exchange_strong(k, resolved, std::memory_order_acq_rel);
+    k = active.load(std::memory_order_acquire);
+  }
+  return *k;
 }
 
 }  // namespace
@@ -186,6 +214,21 @@ const Kernel& Active() {
 UnmaskFn ActiveUnmaskKernel() { return Active().fn; }
 UnmaskAsciiFn ActiveUnmaskAsciiKernel() { return Active().ascii_fn; }
 std::string_view ActiveUnmaskKernelName() { return Active().name; }
+
+absl::Status SetUnmaskKernel(std::string_view name) {
+  if (name != kAvx512.name && name != kAvx2.name && name != kWord.name) {
+    return absl::InvalidArgumentError(
+        "unmask kernel '" + std::string(name) +
+        "': unknown (expected avx512, avx2 or word)");
+  }
+  const Kernel* k = Supported(name);
+  if (k == nullptr) {
+    return absl::FailedPreconditionError("unmask kernel '" + std::string(name) +
+                                         "': this CPU does not support it");
+  }
+  active.store(k, std::memory_order_release);
+  return absl::OkStatus();
+}
 
 namespace internal {
 

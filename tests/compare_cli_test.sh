@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The wsbench-compare command line: exit codes 0 / 1 / 2 on the fixtures,
-# Markdown and JSON outputs, save-baseline refusing a partial run.
+# Markdown and JSON outputs, save-baseline refusing a partial or dirty run,
+# no PASS without a comparison, instructions gated across CPU models.
 # usage: compare_cli_test.sh WSBENCH_COMPARE FIXTURE_DIR
 set -u
 bin="$1"
@@ -29,9 +30,25 @@ expect 2 "$data/base.json"
 expect 2 "$data/base.json" "$data/identical.json" --bogus
 expect 1 "$data/base.json" "$data/identical.json" --base-instructions "$data/instructions_base.json" \
   --new-instructions "$data/instructions_plus5.json"
+expect 2 "$data/base.json" "$data/unrelated.json" --json "$tmp/none.json"
+grep -q 'NO COMPARISON' "$tmp/out" || fail "no-comparison run not reported as such"
+grep -q '"exit_code": 2' "$tmp/none.json" || fail "verdict json lacks exit_code 2"
+expect 1 "$data/baseline_intel.json" "$data/amd_run.json" \
+  --new-instructions "$data/instructions_amd_plus5.json"
+expect 0 "$data/baseline_intel.json" "$data/amd_run.json" \
+  --new-instructions "$data/instructions_amd_icelake.json" --markdown -
+grep -q 'code path differs (simdjson: haswell -> icelake)' "$tmp/out" ||
+  fail "the instructions row does not name the differing dispatch"
+expect 2 --ab HEAD~1
 expect 2 save-baseline "$data/partial.json" "$tmp/b.json"
 [ ! -e "$tmp/b.json" ] || fail "partial run written as a baseline"
+sed 's/"git_dirty": false/"git_dirty": true/' "$data/base.json" >"$tmp/dirty.json"
+expect 2 save-baseline "$tmp/dirty.json" "$tmp/b.json"
+grep -q 'uncommitted changes' "$tmp/err" || fail "dirty tree refusal does not say why"
+[ ! -e "$tmp/b.json" ] || fail "dirty run written as a baseline"
 expect 0 save-baseline "$data/base.json" "$tmp/b.json" --instructions "$data/instructions_base.json"
+expect 0 save-baseline "$data/amd_run.json" "$tmp/amd.json" --instructions "$data/instructions_amd.json"
+grep -q '"code_path"' "$tmp/amd.json" || fail "save-baseline dropped the code path"
 expect 0 "$tmp/b.json" "$tmp/b.json"
 expect 0 merge-runs "$tmp/m.json" "$data/base.json" "$data/base.json"
 expect 1 ab "$data/base.json" "$data/regression.json" "$data/identical.json" "$data/regression.json" \

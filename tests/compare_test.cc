@@ -381,9 +381,58 @@ TEST(CompareTest, InstructionsFivePercentRiseFailsHalfPercentPasses) {
   EXPECT_FALSE(MergeInstructions(base, Load("identical.json")).ok());
 }
 
-TEST(CompareTest, InstructionsNotGatedAcrossCpuModels) {
-  // SIMD paths are chosen at run time, so another CPU model legitimately
-  // executes other instructions: the rise is shown, not gated.
+// A baseline recorded on an Intel Xeon and a run on an AMD EPYC: callgrind
+// ran both on the same virtual CPU with the same dispatch (same code path),
+// so instructions/op are gated; time is not (fingerprints differ).
+ResultsFile AmdRun(const std::string& counts) {
+  auto next = MergeInstructions(Load("amd_run.json"), Load(counts));
+  EXPECT_TRUE(next.ok()) << next.status();
+  return next.ok() ? *next : ResultsFile{};
+}
+
+TEST(CompareTest, InstructionsGatedAcrossCpuModelsOnTheSameCodePath) {
+  const ResultsFile base = Load("baseline_intel.json");
+  Comparison c = Compare(base, AmdRun("instructions_amd_plus5.json"), RepoConfig());
+  ASSERT_FALSE(c.fingerprint_mismatches.empty());
+  EXPECT_TRUE(c.code_path_differences.empty());
+  const MetricRow* row = Row(c, "messages/medium", "instructions_per_op");
+  ASSERT_NE(row, nullptr);
+  EXPECT_EQ(row->verdict, Verdict::kRegressed);
+  EXPECT_TRUE(row->gated);
+  EXPECT_NE(row->note.find("same code path"), std::string::npos) << row->note;
+  const MetricRow* time = Row(c, "messages/medium", "ops_per_second");
+  ASSERT_NE(time, nullptr);
+  EXPECT_FALSE(time->gated);
+  EXPECT_EQ(ExitCode(c), 1);
+
+  Comparison same = Compare(base, AmdRun("instructions_amd.json"), RepoConfig());
+  const MetricRow* unchanged = Row(same, "messages/medium", "instructions_per_op");
+  ASSERT_NE(unchanged, nullptr);
+  EXPECT_EQ(unchanged->verdict, Verdict::kUnchanged);
+  EXPECT_TRUE(unchanged->gated);
+  EXPECT_EQ(ExitCode(same), 0);
+}
+
+TEST(CompareTest, InstructionsNotGatedWhenADispatchDiffersAndTheRowNamesIt) {
+  Comparison c = Compare(Load("baseline_intel.json"),
+                         AmdRun("instructions_amd_icelake.json"), RepoConfig());
+  ASSERT_EQ(c.code_path_differences.size(), 1u);
+  EXPECT_EQ(c.code_path_differences[0], "simdjson: haswell -> icelake");
+  const MetricRow* row = Row(c, "messages/medium", "instructions_per_op");
+  ASSERT_NE(row, nullptr);
+  EXPECT_EQ(row->verdict, Verdict::kRegressed);
+  EXPECT_FALSE(row->gated);
+  EXPECT_NE(row->note.find("simdjson: haswell -> icelake"), std::string::npos)
+      << row->note;
+  // Allocations are still gated, so the run compared something.
+  EXPECT_TRUE(c.no_comparison.empty());
+  EXPECT_EQ(ExitCode(c), 0);
+  EXPECT_NE(RenderJson(c).find("\"instructions_gated\": false"), std::string::npos);
+}
+
+TEST(CompareTest, BaselineWithoutCodePathGatesOnTheBuildIdentity) {
+  // Baselines from before the code path was recorded: the same compiler and
+  // flags stand in for it, whatever the CPU model.
   auto base = MergeInstructions(Load("base.json"), Load("instructions_base.json"));
   ASSERT_TRUE(base.ok()) << base.status();
   auto next = MergeInstructions(Load("identical.json"), Load("instructions_plus5.json"));
@@ -392,10 +441,38 @@ TEST(CompareTest, InstructionsNotGatedAcrossCpuModels) {
   Comparison c = Compare(*base, *next, RepoConfig());
   const MetricRow* row = Row(c, "messages/medium", "instructions_per_op");
   ASSERT_NE(row, nullptr);
-  EXPECT_EQ(row->verdict, Verdict::kRegressed);
+  EXPECT_TRUE(row->gated);
+  EXPECT_NE(row->note.find("no code path"), std::string::npos) << row->note;
+  EXPECT_EQ(ExitCode(c), 1);
+  next->info.fingerprint.cxx_flags = "-O3";
+  Comparison flags = Compare(*base, *next, RepoConfig());
+  row = Row(flags, "messages/medium", "instructions_per_op");
+  ASSERT_NE(row, nullptr);
   EXPECT_FALSE(row->gated);
-  EXPECT_NE(row->note.find("CPU model"), std::string::npos);
-  EXPECT_EQ(ExitCode(c), 0);
+  EXPECT_NE(row->note.find("cxx_flags"), std::string::npos) << row->note;
+}
+
+TEST(CompareTest, NothingMatchedIsNoComparisonNotAPass) {
+  Comparison c = Compare(Load("base.json"), Load("unrelated.json"), RepoConfig());
+  EXPECT_EQ(c.compared_benchmarks, 0);
+  EXPECT_NE(c.no_comparison.find("no benchmark"), std::string::npos) << c.no_comparison;
+  EXPECT_EQ(ExitCode(c), 2);
+  EXPECT_NE(RenderMarkdown(c).find("NO COMPARISON"), std::string::npos);
+  EXPECT_EQ(RenderMarkdown(c).find("PASS"), std::string::npos);
+}
+
+TEST(CompareTest, NoGatedMetricIsNoComparison) {
+  // Another machine and no exact metric in common: nothing can be gated.
+  ResultsFile base = Load("base.json");
+  ResultsFile next = Load("fingerprint.json");
+  for (ResultsFile* f : {&base, &next}) {
+    for (auto& run : f->runs) run.numbers.erase("allocs_per_op");
+  }
+  Comparison c = Compare(base, next, RepoConfig());
+  EXPECT_GT(c.compared_benchmarks, 0);
+  EXPECT_NE(c.no_comparison.find("no metric could be gated"), std::string::npos)
+      << c.no_comparison;
+  EXPECT_EQ(ExitCode(c), 2);
 }
 
 TEST(CompareTest, DeterministicAcrossCalls) {

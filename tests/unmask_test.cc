@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
@@ -54,6 +55,9 @@ TEST(UnmaskTest, PublicUnmaskReturnsNextPhase) {
 }
 
 TEST(UnmaskTest, ActiveKernelIsTheWidestTheCpuHas) {
+  if (std::getenv(kUnmaskKernelEnv) != nullptr) {
+    GTEST_SKIP() << kUnmaskKernelEnv << " pins the kernel";
+  }
   const std::string_view name = ActiveUnmaskKernelName();
   if (internal::CpuHasAvx512()) {
     EXPECT_EQ(name, "avx512");
@@ -62,6 +66,35 @@ TEST(UnmaskTest, ActiveKernelIsTheWidestTheCpuHas) {
   } else {
     EXPECT_EQ(name, "word");
   }
+}
+
+// SetUnmaskKernel pins the dispatch (tools/instructions does so under
+// valgrind) and refuses what it cannot honour, leaving the kernel unchanged.
+TEST(UnmaskTest, SetUnmaskKernelPinsTheDispatch) {
+  const std::string original(ActiveUnmaskKernelName());
+  ASSERT_TRUE(SetUnmaskKernel("word").ok());
+  EXPECT_EQ(ActiveUnmaskKernelName(), "word");
+  EXPECT_EQ(ActiveUnmaskKernel(), &internal::UnmaskWord);
+  EXPECT_EQ(ActiveUnmaskAsciiKernel(), &internal::UnmaskAsciiWord);
+  std::vector<uint8_t> data = {'H' ^ 1, 'i' ^ 2};
+  Unmask(std::span(data), {1, 2, 3, 4});
+  EXPECT_EQ(std::string(data.begin(), data.end()), "Hi");
+
+  const absl::Status unknown = SetUnmaskKernel("sse9");
+  EXPECT_EQ(unknown.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(unknown.message().find("sse9"), std::string_view::npos);
+  EXPECT_EQ(ActiveUnmaskKernelName(), "word");
+
+  const absl::Status avx2 = SetUnmaskKernel("avx2");
+  if (internal::CpuHasAvx2()) {
+    EXPECT_TRUE(avx2.ok());
+    EXPECT_EQ(ActiveUnmaskKernelName(), "avx2");
+  } else {
+    EXPECT_EQ(avx2.code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(ActiveUnmaskKernelName(), "word");
+  }
+  ASSERT_TRUE(SetUnmaskKernel(original).ok());
+  EXPECT_EQ(ActiveUnmaskKernelName(), original);
 }
 
 // Every kernel, every length 0..300, every start offset 0..67 (covers all

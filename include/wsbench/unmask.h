@@ -11,6 +11,13 @@
 // vectors) where the CPU has them, and 64-bit words elsewhere. The kernels are
 // compiled with __attribute__((target(...))); nothing needs -march. The scalar
 // kernel is the reference the tests compare every other kernel against.
+//
+// Pinning the choice (so instruction counts repeat whatever the CPU under
+// valgrind offers): the environment variable WSBENCH_UNMASK_KERNEL=avx512|
+// avx2|word, read at the first use, selects that kernel when the CPU supports
+// it (otherwise, or for another value, the CPU's choice stands); or call
+// SetUnmaskKernel() before any FrameDecoder is built (a decoder keeps the
+// kernel it was built with). ActiveUnmaskKernelName() says which runs.
 // Complexity O(n); thread-safe (pure functions over caller memory; the
 // dispatch pointer is resolved in a thread-safe static initializer).
 //
@@ -27,6 +34,8 @@
 #include <cstring>
 #include <span>
 #include <string_view>
+
+#include "absl/status/status.h"
 
 namespace wsbench {
 
@@ -54,6 +63,14 @@ UnmaskFn ActiveUnmaskKernel();
 UnmaskAsciiFn ActiveUnmaskAsciiKernel();
 // "avx512", "avx2" or "word": the kernel ActiveUnmaskKernel() returns.
 std::string_view ActiveUnmaskKernelName();
+
+// The environment variable that pins the kernel at its first use.
+inline constexpr char kUnmaskKernelEnv[] = "WSBENCH_UNMASK_KERNEL";
+
+// Makes `name` ("avx512", "avx2" or "word") the active kernel from now on.
+// InvalidArgument for another name, FailedPrecondition when this CPU cannot
+// run it (the active kernel is then unchanged).
+absl::Status SetUnmaskKernel(std::string_view name);
 
 // Unmasks `data` in place (section 5.3) starting at key byte `phase` (0..3) and
 // returns the phase for the byte after data's end: (phase + size) % 4.

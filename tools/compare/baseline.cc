@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "code_path.h"
 #include "compare.h"
 #include "fmt/format.h"
 #include "record/atomic_file.h"
@@ -39,6 +40,12 @@ absl::Status CheckBaselineCandidate(const ResultsFile& run,
                                        : run.info.partial_reason));
   }
   if (run.runs.empty()) return refuse("it has no benchmarks");
+  if (run.info.fingerprint.git_dirty) {
+    return refuse(fmt::format(
+        "it was measured on a tree with uncommitted changes (git_dirty), so "
+        "its revision {} does not rebuild what was measured; commit first",
+        run.info.fingerprint.git_revision));
+  }
   if (run.info.repetitions < config.baseline_min_repetitions) {
     return refuse(fmt::format("{} repetitions; a baseline needs at least {} "
                               "(wsbench --repetitions {})",
@@ -87,6 +94,14 @@ absl::StatusOr<ResultsFile> MergeInstructions(ResultsFile results,
         "{} and {} come from different builds (differ:{}); count instructions "
         "with the same wsbench binary that produced the results",
         results.path, instructions.path, differ));
+  }
+  // The counts' code path travels with them (code_path.h).
+  auto& extra = results.info.extra_fields;
+  extra.erase(std::remove_if(extra.begin(), extra.end(),
+                             [](const auto& f) { return f.first == kCodePathField; }),
+              extra.end());
+  for (const auto& field : instructions.info.extra_fields) {
+    if (field.first == kCodePathField) extra.push_back(field);
   }
   for (const std::string& name : instructions.BenchmarkNames()) {
     std::vector<double> values =

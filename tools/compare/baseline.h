@@ -28,7 +28,8 @@ namespace wsbench::compare {
 
 // OK when `run` may become a baseline; otherwise FailedPrecondition naming
 // the file and the reason: a partial/interrupted run (complete == false), an
-// instructions-only file, no benchmarks, a failed benchmark, or fewer than
+// instructions-only file, no benchmarks, a run of a tree with uncommitted
+// changes (its revision would not rebuild it), a failed benchmark, or fewer than
 // config.baseline_min_repetitions repetitions (declared or actually present
 // for some benchmark).
 absl::Status CheckBaselineCandidate(const record::ResultsFile& run,

@@ -166,6 +166,12 @@ std::vector<std::string> UnionNames(const ResultsFile& base,
   return names;
 }
 
+std::string JoinLines(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const std::string& l : lines) out += out.empty() ? l : "; " + l;
+  return out;
+}
+
 void AddFingerprintNote(Comparison& c) {
   if (c.fingerprint_mismatches.empty()) return;
   std::string fields;
@@ -174,9 +180,72 @@ void AddFingerprintNote(Comparison& c) {
   }
   c.notes.insert(c.notes.begin(),
                  fmt::format("fingerprints differ ({}): time metrics shown, "
-                             "not gated; allocs/op still gated, instructions/op too "
-                             "unless the CPU model differs",
+                             "not gated (tools/gate then gates time on an A/B "
+                             "run of the baseline's revision); allocs/op still "
+                             "gated, instructions/op too when the code path "
+                             "matches",
                              fields));
+}
+
+// Whether instruction counts of `base` and `next` ran the same code path:
+// the differences go to c.code_path_differences; returns the note of a gated
+// row. Without a recorded code path on either side (files from before it was
+// recorded) the build identity stands in for it.
+std::string JudgeCodePath(const ResultsFile& base, const ResultsFile& next,
+                          Comparison& c) {
+  CodePath a = ReadCodePath(base).value_or(CodePath{});
+  CodePath b = ReadCodePath(next).value_or(CodePath{});
+  if (a.recorded && b.recorded) {
+    c.code_path_differences = CodePathDifferences(a, b);
+    return "same code path";
+  }
+  const auto& fa = base.info.fingerprint;
+  const auto& fb = next.info.fingerprint;
+  auto field = [&](const char* name, const std::string& x, const std::string& y) {
+    if (x != y) c.code_path_differences.push_back(fmt::format("{}: {} -> {}", name, x, y));
+  };
+  field("compiler", fa.compiler, fb.compiler);
+  field("cxx_flags", fa.cxx_flags, fb.cxx_flags);
+  field("build_type", fa.build_type, fb.build_type);
+  return fmt::format("{} records no code path; same compiler and flags",
+                     a.recorded ? "the new run" : "the base");
+}
+
+// Gating of an instructions/op row by the code path (see JudgeCodePath).
+void GateInstructions(const Comparison& c, const std::string& path_note,
+                      MetricRow& row) {
+  if (!c.code_path_differences.empty()) {
+    row.gated = false;
+    row.note = "not gated: code path differs (" +
+               JoinLines(c.code_path_differences) + ")";
+  } else {
+    row.note += "; " + path_note;
+  }
+}
+
+// Sets c.no_comparison when nothing counts toward the verdict.
+void CheckSomethingCompared(Comparison& c, const ResultsFile& base,
+                            const ResultsFile& next) {
+  if (c.compared_benchmarks == 0) {
+    c.no_comparison = fmt::format(
+        "no benchmark of {} ({} names) matched one of {} ({} names)",
+        next.path, next.BenchmarkNames().size(), base.path,
+        base.BenchmarkNames().size());
+    return;
+  }
+  for (const MetricRow& row : c.rows) {
+    if (row.gated && row.metric != "-") return;
+  }
+  std::string why;
+  for (const MetricRow& row : c.rows) {
+    if (!row.note.empty() && why.find(row.note) == std::string::npos) {
+      why += why.empty() ? row.note : "; " + row.note;
+      if (why.size() > 300) break;
+    }
+  }
+  c.no_comparison = fmt::format(
+      "{} benchmarks matched but no metric could be gated ({})",
+      c.compared_benchmarks, why.empty() ? "no metric in common" : why);
 }
 
 }  // namespace
@@ -231,8 +300,7 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
   c.busy = config.max_contention > 0 &&
            (c.base_contention > config.max_contention ||
             c.next_contention > config.max_contention);
-  const bool cpu_differs = base.info.fingerprint.cpu_model !=
-                           next.info.fingerprint.cpu_model;
+  const std::string path_note = JudgeCodePath(base, next, c);
   // The probe is only comparable on the same machine profile.
   const double probe_drift =
       c.fingerprint_mismatches.empty() ? config.max_probe_drift : 0.0;
@@ -296,12 +364,7 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
       }
       if (m.kind == MetricKind::kDeterministic) {
         JudgeDeterministic(m, xs, ys, row);
-        // simdjson, glibc and our unmasking pick SIMD code paths at run time,
-        // so instruction counts are only comparable on the same CPU model.
-        if (m.key == "instructions_per_op" && cpu_differs && row.gated) {
-          row.gated = false;
-          row.note = "not gated: CPU model differs (SIMD paths chosen at run time)";
-        }
+        if (m.key == "instructions_per_op") GateInstructions(c, path_note, row);
         c.rows.push_back(std::move(row));
         continue;
       }
@@ -388,6 +451,10 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
     }
   }
   AddFingerprintNote(c);
+  if (!c.code_path_differences.empty()) {
+    c.notes.push_back("instructions/op not gated: the code path differs (" +
+                      JoinLines(c.code_path_differences) + ")");
+  }
   if (c.busy) {
     c.notes.push_back(fmt::format(
         "machine busy: wall time was {:.2f}x CPU time in the base run and "
@@ -426,6 +493,7 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
         short_passes, config.min_pass_ms));
   }
   Tally(c, config);
+  CheckSomethingCompared(c, base, next);
   return c;
 }
 
@@ -582,9 +650,13 @@ Comparison CompareAb(
         "p < 0.05, so no time verdict is possible");
   }
   Tally(c, config);
+  CheckSomethingCompared(c, a0, b0);
   return c;
 }
 
-int ExitCode(const Comparison& c) { return c.regressions > 0 ? 1 : 0; }
+int ExitCode(const Comparison& c) {
+  if (c.regressions > 0) return 1;
+  return c.no_comparison.empty() ? 0 : 2;
+}
 
 }  // namespace wsbench::compare

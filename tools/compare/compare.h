@@ -10,7 +10,8 @@
 // repetitions, the level is time-gated and the pass is long enough to
 // measure (GateConfig). Deterministic metrics (allocs/op, instructions/op)
 // are compared by their medians against a small stated tolerance and are
-// gated even when fingerprints differ.
+// gated even when fingerprints differ; instructions/op whenever the two
+// code paths (code_path.h) are equal, whatever the host CPU.
 //
 // CompareAb() judges interleaved A/B runs (`--ab REV`): per pair the ratio
 // of medians, then the geometric mean of the ratios with a bootstrap
@@ -31,6 +32,7 @@
 #include <string_view>
 #include <vector>
 
+#include "code_path.h"
 #include "gate_config.h"
 #include "record/results_file.h"
 
@@ -69,6 +71,12 @@ struct Comparison {
   std::string base_revision;
   std::string next_revision;
   std::vector<std::string> fingerprint_mismatches;  // non-empty: time not gated
+  // Why instructions/op are not gated ("simdjson: icelake -> haswell"), one
+  // line per differing field of the code path; empty when they are.
+  std::vector<std::string> code_path_differences;
+  // Set when nothing could be compared (no benchmark matched, or no row
+  // counts toward the verdict): the exit code is then 2, not a PASS.
+  std::string no_comparison;
   double base_contention = 0;  // Contention() of each side (NaN if unknown)
   double next_contention = 0;
   bool busy = false;           // a side exceeded max_contention: time not gated
@@ -113,7 +121,8 @@ Comparison CompareAb(
     const GateConfig& config);
 
 // 1 when any gated row regressed (or a benchmark is missing and
-// config.fail_on_missing), else 0.
+// config.fail_on_missing); else 2 when nothing was compared
+// (c.no_comparison says why); else 0.
 int ExitCode(const Comparison& c);
 
 }  // namespace wsbench::compare

@@ -2,8 +2,7 @@
 //
 //   wsbench-compare BASE.json NEW.json [options]
 //   wsbench-compare ab [options] A1.json B1.json [A2.json B2.json ...]
-//   wsbench-compare --ab REV [tools/ab options]   (runs tools/ab: builds REV
-//                  in a worktree, runs A B A B ..., judges paired ratios)
+//                  (judges interleaved runs; tools/ab builds and runs them)
 //   wsbench-compare save-baseline RESULTS.json OUT.json [--instructions I.json]
 //   wsbench-compare merge RESULTS.json INSTRUCTIONS.json OUT.json
 //   wsbench-compare merge-runs OUT.json RUN1.json RUN2.json ...
@@ -15,14 +14,13 @@
 // Exit: 0 nothing regressed, 1 regression, 2 bad input or usage.
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <iostream>
 #include <string>
 #include <vector>
 
 #include "baseline.h"
+#include "code_path.h"
 #include "compare.h"
 #include "fmt/format.h"
 #include "gate_config.h"
@@ -32,9 +30,6 @@
 
 #ifndef WSBENCH_DEFAULT_GATE_CONFIG
 #define WSBENCH_DEFAULT_GATE_CONFIG ""
-#endif
-#ifndef WSBENCH_AB_SCRIPT
-#define WSBENCH_AB_SCRIPT ""
 #endif
 
 namespace {
@@ -48,12 +43,13 @@ constexpr char kUsage[] =
     "                  [--json FILE] [--base-instructions FILE]\n"
     "                  [--new-instructions FILE] [--color|--no-color]\n"
     "  wsbench-compare ab [options] A1.json B1.json [A2.json B2.json ...]\n"
-    "  wsbench-compare --ab REV [--pairs N] [--repetitions R] [-- wsbench flags]\n"
     "  wsbench-compare save-baseline RESULTS.json OUT.json [--instructions FILE]\n"
     "                  [--config FILE]\n"
     "  wsbench-compare merge RESULTS.json INSTRUCTIONS.json OUT.json\n"
     "  wsbench-compare merge-runs OUT.json RUN1.json RUN2.json ...\n"
-    "exit: 0 nothing regressed, 1 regression, 2 bad input\n";
+    "(tools/ab REV builds REV and runs the interleaved pairs for `ab`)\n"
+    "exit: 0 nothing regressed, 1 regression, 2 bad input or nothing "
+    "compared\n";
 
 int Usage(const std::string& why) {
   std::cerr << "wsbench-compare: " << why << "\n" << kUsage;
@@ -137,10 +133,18 @@ bool Load(const std::string& path, const std::string& instructions,
     return false;
   }
   out = *std::move(file);
+  if (auto path = wsbench::compare::ReadCodePath(out); !path.ok()) {
+    std::cerr << "wsbench-compare: " << path.status().message() << "\n";
+    return false;
+  }
   if (!instructions.empty()) {
     auto counts = wsbench::record::ReadResultsFile(instructions);
     if (!counts.ok()) {
       std::cerr << "wsbench-compare: " << counts.status().message() << "\n";
+      return false;
+    }
+    if (auto path = wsbench::compare::ReadCodePath(*counts); !path.ok()) {
+      std::cerr << "wsbench-compare: " << path.status().message() << "\n";
       return false;
     }
     auto merged = wsbench::compare::MergeInstructions(std::move(out), *counts);
@@ -300,32 +304,11 @@ int MergeRunsMain(int argc, char** argv) {
   return 0;
 }
 
-// --ab REV: the build-and-interleave driver lives in tools/ab (it needs git
-// and cmake); hand over to it, which ends with `wsbench-compare ab`.
-int AbRevMain(int argc, char** argv) {
-  if (argc < 3 || argv[2][0] == '-') return Usage("--ab expects a revision");
-  const std::string script = WSBENCH_AB_SCRIPT;
-  if (script.empty() || access(script.c_str(), X_OK) != 0) {
-    std::cerr << "wsbench-compare: --ab needs the source tree's tools/ab ('"
-              << script << "' is not executable)\n";
-    return 2;
-  }
-  std::vector<char*> args;
-  args.push_back(const_cast<char*>(script.c_str()));
-  for (int i = 2; i < argc; ++i) args.push_back(argv[i]);
-  args.push_back(nullptr);
-  execv(script.c_str(), args.data());
-  std::cerr << "wsbench-compare: cannot run " << script << ": "
-            << std::strerror(errno) << "\n";
-  return 2;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) return Usage("missing arguments");
   std::string command = argv[1];
-  if (command == "--ab") return AbRevMain(argc, argv);
   if (command == "ab") return AbMain(argc, argv);
   if (command == "save-baseline") return SaveBaselineMain(argc, argv);
   if (command == "merge") return MergeMain(argc, argv);

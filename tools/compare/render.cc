@@ -65,6 +65,10 @@ std::string FormatValue(double v, const std::string& unit) {
 }
 
 std::string SummaryLine(const Comparison& c) {
+  if (c.regressions == 0 && !c.no_comparison.empty()) {
+    return fmt::format("wsbench-compare ({}): NO COMPARISON (exit 2): {}",
+                       c.mode, c.no_comparison);
+  }
   std::string verdict = c.regressions > 0 ? "FAIL" : "PASS";
   return fmt::format(
       "wsbench-compare ({}): {}: {} regression{}, {} improvement{} over {} "
@@ -144,6 +148,15 @@ std::string RenderJson(const Comparison& c) {
     out += (i ? ", " : "") + JsonQuote(c.fingerprint_mismatches[i]);
   }
   out += "],\n";
+  out += "  \"code_path_differences\": [";
+  for (size_t i = 0; i < c.code_path_differences.size(); ++i) {
+    out += (i ? ", " : "") + JsonQuote(c.code_path_differences[i]);
+  }
+  out += "],\n";
+  out += fmt::format("  \"instructions_gated\": {},\n",
+                     c.code_path_differences.empty() ? "true" : "false");
+  out += fmt::format("  \"no_comparison\": {},\n",
+                     c.no_comparison.empty() ? "null" : JsonQuote(c.no_comparison));
   out += fmt::format("  \"time_gated\": {},\n",
                      c.fingerprint_mismatches.empty() && !c.busy ? "true" : "false");
   out += fmt::format("  \"busy\": {},\n  \"base_contention\": {},\n"

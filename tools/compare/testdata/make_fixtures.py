@@ -104,7 +104,19 @@ def results(seed, names=None, revision="aaaaaaaaaaaa", n=5, noise=0.02, scales=N
                              "highest_level": "medium", "pct": 4.2, "bottleneck": False}]}
 
 
-def instructions(revision="aaaaaaaaaaaa", bump=None):
+# What wsbench --instructions records under valgrind (code_path.h): the same
+# virtual CPU whatever the host.
+CODE_PATH = {"valgrind": "valgrind-3.19.0",
+             "cpu": "GenuineIntel Intel(R) Core(TM) i7-4910MQ CPU @ 2.90GHz",
+             "cpu_features": "sse4.2 popcnt pclmul avx avx2 bmi bmi2",
+             "simdjson": "haswell", "simdjson_version": "3.0.1", "unmask": "avx2",
+             "glibc": "2.36", "zlib": "1.2.13", "compiler": "GNU 12.2.0",
+             "cxx_flags": "-O2 -g -DNDEBUG -fno-omit-frame-pointer", "build_type": "Release"}
+INTEL = dict(FINGERPRINT, cpu_model="Intel(R) Xeon(R) Processor @ 2.50GHz")
+AMD = dict(FINGERPRINT, cpu_model="AMD EPYC")
+
+
+def instructions(revision="aaaaaaaaaaaa", bump=None, fingerprint=None, code_path=None):
     bump = bump or {}
     out = []
     for name, spec in BENCHES.items():
@@ -114,8 +126,22 @@ def instructions(revision="aaaaaaaaaaaa", bump=None):
                     "repetitions": 1, "repetition_index": 0, "iterations": 1,
                     "dimension": name.split("/")[0], "level": name.split("/")[1],
                     "ops": ops, "instructions": round(ipo * ops), "instructions_per_op": ipo})
-    ctx = context(revision=revision, repetitions=1, kind="instructions")
+    ctx = context(revision=revision, repetitions=1, kind="instructions",
+                  fingerprint=fingerprint)
+    if code_path is not None:
+        ctx["wsbench"]["code_path"] = code_path
     return {"context": ctx, "benchmarks": out}
+
+
+def baseline_with_instructions(run, counts):
+    """What save-baseline writes: counts merged into each entry, code path kept."""
+    ipo = {e["name"]: e["instructions_per_op"] for e in counts["benchmarks"]}
+    for e in run["benchmarks"]:
+        if e["run_name"] in ipo:
+            e["instructions_per_op"] = ipo[e["run_name"]]
+    if "code_path" in counts["context"]["wsbench"]:
+        run["context"]["wsbench"]["code_path"] = counts["context"]["wsbench"]["code_path"]
+    return run
 
 
 def write(path, obj):
@@ -176,3 +202,25 @@ write("missing_field.json", broken)
 wrong_type = results(1)
 wrong_type["benchmarks"][0]["name"] = 42
 write("wrong_type.json", wrong_type)
+# Instruction counts across CPU models: a baseline recorded on an Intel Xeon,
+# runs on an AMD EPYC with the same code path (+5% on messages/medium, or
+# unchanged) and with another simdjson implementation.
+write("baseline_intel.json",
+      baseline_with_instructions(results(14, fingerprint=INTEL),
+                                 instructions(fingerprint=INTEL, code_path=CODE_PATH)))
+write("amd_run.json", results(15, revision="bbbbbbbbbbbb", fingerprint=AMD))
+write("instructions_amd.json",
+      instructions(revision="bbbbbbbbbbbb", fingerprint=AMD, code_path=CODE_PATH))
+write("instructions_amd_plus5.json",
+      instructions(revision="bbbbbbbbbbbb", fingerprint=AMD, code_path=CODE_PATH,
+                   bump={"messages/medium": 1.05}))
+write("instructions_amd_icelake.json",
+      instructions(revision="bbbbbbbbbbbb", fingerprint=AMD,
+                   code_path=dict(CODE_PATH, simdjson="icelake"),
+                   bump={"messages/medium": 1.05}))
+# Nothing in common with base.json: no benchmark matches.
+unrelated = results(16, revision="bbbbbbbbbbbb")
+for e in unrelated["benchmarks"]:
+    for key in ("name", "run_name"):
+        e[key] = "renamed_" + e[key]
+write("unrelated.json", unrelated)
