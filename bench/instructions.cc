@@ -151,7 +151,7 @@ std::string CpuidName() {
 }
 
 // The features a run-time dispatch here (simdjson, glibc's string functions,
-// our unmasking) decides on, as the program sees them.
+// zlib/libdeflate checksums, our unmasking) decides on, as the program sees them.
 std::string CpuFeatures() {
   __builtin_cpu_init();
   std::string out;
@@ -169,6 +169,8 @@ std::string CpuFeatures() {
   add("avx512bw", __builtin_cpu_supports("avx512bw"));
   add("avx512vl", __builtin_cpu_supports("avx512vl"));
   add("avx512vbmi2", __builtin_cpu_supports("avx512vbmi2"));
+  add("avx512vnni", __builtin_cpu_supports("avx512vnni"));
+  add("vpclmulqdq", __builtin_cpu_supports("vpclmulqdq"));
   return out;
 }
 #else

@@ -1,0 +1,825 @@
+#!/usr/bin/env python3
+"""wsbench's CI workflow: one program; tools/gate, tools/ab, tools/instructions
+and tools/gate-check are its thin entry points.
+
+  ci.py gate [...]          the regression gate .ci/run calls (tools/gate)
+  ci.py ab REV [...]        A/B against another revision here (tools/ab)
+  ci.py instructions [...]  instructions per op under callgrind
+                            (tools/instructions)
+  ci.py gate-check [...]    the gate's own evidence (tools/gate-check)
+
+Every subcommand measures with the same pieces: the release preset built
+with cmake, `wsbench` run with ASLR off (setarch -R), A/B pairs run
+interleaved with the same seed, `wsbench-compare` judging (it is the only
+place statistics and verdicts are computed; this program reads its
+verdict JSON). `ci.py SUBCOMMAND --help` describes each.
+Exit codes: 0 nothing regressed, 1 regression, 2 error or nothing compared.
+Python standard library only.
+"""
+import argparse
+import contextlib
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PROG = "tools/ci"
+# Fingerprint fields that make time measurements of two builds incomparable
+# (results::FingerprintMismatches has the same list).
+TIME_FIELDS = ("cpu_model", "cores", "compiler", "cxx_flags", "build_type")
+# The dispatch the instruction counts are pinned to under callgrind: what
+# valgrind's virtual CPU (an AVX2 Haswell on any AVX2 host) runs.
+PIN_SIMDJSON = "haswell"
+PIN_UNMASK = "avx2"
+
+
+class Failure(Exception):
+    """An error that ends the command with exit 2 and one message."""
+
+
+def say(message):
+    print(f"== {PROG}: {message}", file=sys.stderr, flush=True)
+
+
+def read_json(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as e:
+        raise Failure(f"cannot read {path}: {e}")
+
+
+def write_atomically(path, text):
+    tmp = f"{path}.tmp.{os.getpid()}"
+    with open(tmp, "w") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def git(*args, cwd=ROOT, check=True):
+    proc = subprocess.run(["git", "-C", cwd, *args], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True)
+    if check and proc.returncode != 0:
+        raise Failure(f"git {' '.join(args)}: {proc.stderr.strip()}")
+    return proc
+
+
+def has_commit(rev):
+    return git("cat-file", "-e", f"{rev}^{{commit}}", check=False).returncode == 0
+
+
+def dirty_files():
+    return git("status", "--porcelain", "--untracked-files=no").stdout.strip()
+
+
+# --- building -------------------------------------------------------------
+
+def build(build_dir, targets, source=ROOT):
+    """Configures the release preset into build_dir and builds targets."""
+    cmd = ["cmake", "--preset", "release"]
+    if os.path.abspath(os.path.join(source, build_dir)) != os.path.join(source, "build", "release"):
+        cmd += ["-B", os.path.abspath(os.path.join(source, build_dir))]
+    for step in (cmd, ["cmake", "--build", os.path.abspath(os.path.join(source, build_dir)),
+                       "--target", *targets]):
+        proc = subprocess.run(step, cwd=source, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True)
+        if proc.returncode != 0:
+            sys.stderr.write(proc.stdout[-4000:])
+            raise Failure(f"{' '.join(step)} failed in {source}")
+
+
+@contextlib.contextmanager
+def revision_build(rev, work, keep=False):
+    """Builds wsbench at `rev` in a temporary worktree under `work`; yields
+    the build directory; removes the worktree afterwards unless keep."""
+    src = os.path.join(work, "src")
+    commit = git("rev-parse", "--verify", f"{rev}^{{commit}}").stdout.strip()
+    say(f"building revision {rev} ({commit[:12]}) in {src}")
+    git("worktree", "add", "--detach", src, commit)
+    try:
+        start = time.monotonic()
+        build(os.path.join(work, "build"), ["wsbench"], source=src)
+        say(f"built {commit[:12]} in {time.monotonic() - start:.0f} s")
+        yield os.path.join(work, "build")
+    finally:
+        if keep:
+            say(f"kept {src} (remove with: git worktree remove --force {src})")
+        else:
+            git("worktree", "remove", "--force", src, check=False)
+            git("worktree", "prune", check=False)
+
+
+# --- measuring ------------------------------------------------------------
+
+def norandom():
+    """setarch -R (ASLR off: the same memory layout every run) if it works."""
+    try:
+        ok = subprocess.run(["setarch", "-R", "true"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL).returncode == 0
+    except OSError:
+        ok = False
+    return ["setarch", "-R"] if ok else []
+
+
+def run_suite(wsbench, out_dir, reps, suite_args=("--quick",)):
+    """One wsbench run into out_dir; returns its results.json."""
+    log = out_dir + ".log"
+    with open(log, "w") as f:
+        code = subprocess.run([*norandom(), wsbench, *suite_args, "--repetitions", str(reps),
+                               "--out", out_dir], stdout=f, stderr=subprocess.STDOUT).returncode
+    if code != 0:
+        with open(log) as f:
+            sys.stderr.write("".join(f.readlines()[-40:]))
+        raise Failure(f"{wsbench} exited with {code} (log: {log})")
+    return os.path.join(out_dir, "results.json")
+
+
+def count_instructions(wsbench, out, levels="light", dimensions="", seed=None, repeat=1,
+                       pin=True):
+    """instructions.json for `wsbench` (see the instructions subcommand)."""
+    if shutil.which("valgrind") is None:
+        raise Failure("valgrind is not installed (tools/install-deps installs it)")
+    if not os.access(wsbench, os.X_OK):
+        raise Failure(f"{wsbench}: not an executable (build the release preset first)")
+    valgrind = subprocess.run(["valgrind", "--version"], stdout=subprocess.PIPE,
+                              text=True).stdout.strip()
+    start = time.monotonic()
+    docs = [callgrind_once(wsbench, levels, dimensions, seed, pin, valgrind)
+            for _ in range(max(1, repeat))]
+    per_run = [{e["name"]: e["instructions"] for e in d["benchmarks"]} for d in docs]
+    differing = sorted(n for n in per_run[0] if any(r.get(n) != per_run[0][n] for r in per_run))
+    doc = docs[0]
+    text = json.dumps(doc, indent=1) + "\n"
+    if out == "-":
+        sys.stdout.write(text)
+    else:
+        write_atomically(out, text)
+    for e in doc["benchmarks"]:
+        print(f"  {e['name']:<28} {e['ops']:>9} ops  {e['instructions']:>13} instr  "
+              f"{e['instructions_per_op']:>12.1f} instr/op", file=sys.stderr)
+    path = doc["context"]["wsbench"].get("code_path", {})
+    print(f"{PROG}: {len(doc['benchmarks'])} benchmarks, {len(docs)} run(s), "
+          f"{time.monotonic() - start:.1f} s; code path: simdjson {path.get('simdjson')}, "
+          f"unmask {path.get('unmask')}, cpu as seen '{path.get('cpu')}'", file=sys.stderr)
+    if differing:
+        print(f"{PROG}: counts differ between runs for: {', '.join(differing)}",
+              file=sys.stderr)
+        return 1
+    if len(docs) > 1:
+        print(f"{PROG}: all counts identical across {len(docs)} runs",
+              file=sys.stderr)
+    return 0
+
+
+def can_pin(wsbench):
+    """Whether this wsbench's --instructions takes --pin-simdjson/--pin-unmask."""
+    proc = subprocess.run([wsbench, "--instructions", "--help"], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    return "--pin-simdjson" in proc.stdout
+
+
+def callgrind_once(wsbench, levels, dimensions, seed, pin, valgrind):
+    tmp = tempfile.mkdtemp(prefix="wsbench-instr-")
+    try:
+        manifest = os.path.join(tmp, "manifest.json")
+        cmd = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--collect-atstart=no",
+               f"--callgrind-out-file={tmp}/callgrind.out.%p",
+               wsbench, "--instructions", "--manifest", manifest, "--levels", levels]
+        if dimensions:
+            cmd += ["--dimensions", dimensions]
+        if seed is not None:
+            cmd += ["--seed", str(seed)]
+        env = dict(os.environ)
+        if pin and can_pin(wsbench):
+            cmd += ["--pin-simdjson", PIN_SIMDJSON, "--pin-unmask", PIN_UNMASK]
+        elif pin:
+            # An older wsbench (e.g. a baseline's revision) has no pins of its
+            # own: simdjson's override still works; its code path is not recorded.
+            env["SIMDJSON_FORCE_IMPLEMENTATION"] = PIN_SIMDJSON
+        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              env=env)
+        for line in proc.stderr.splitlines():
+            if "warning" in line and "wsbench" in line:
+                print(line, file=sys.stderr)
+        if proc.returncode != 0:
+            sys.stderr.write(proc.stderr)
+            raise Failure(f"wsbench --instructions exited with {proc.returncode}")
+        counts = {}
+        for path in glob.glob(os.path.join(tmp, "callgrind.out.*")):
+            name, total = None, None
+            with open(path, errors="replace") as f:
+                for line in f:
+                    m = re.match(r"desc: Trigger: Client Request: (.*)$", line)
+                    if m:
+                        name = m.group(1).strip()
+                    m = re.match(r"totals:\s+(\d+)", line)
+                    if m:
+                        total = int(m.group(1))
+            if name is not None:
+                if total is None:
+                    raise Failure(f"{path}: no totals line")
+                counts[name] = total
+        doc = read_json(manifest)
+        for entry in doc["benchmarks"]:
+            dump = entry.pop("callgrind_dump", entry["name"])
+            if dump not in counts:
+                raise Failure(f"no callgrind dump for {dump}")
+            ops = entry["ops"]
+            entry["instructions"] = counts[dump]
+            entry["instructions_per_op"] = counts[dump] / ops if ops else 0.0
+        ws = doc["context"]["wsbench"]
+        ws["tool"] = "callgrind (valgrind --tool=callgrind)"
+        ws.setdefault("code_path", {})["valgrind"] = valgrind
+        return doc
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+class Compare:
+    """wsbench-compare: every judgement is made there."""
+
+    def __init__(self, build_dir):
+        self.binary = os.path.join(build_dir, "tools", "compare", "wsbench-compare")
+        if not os.access(self.binary, os.X_OK):
+            raise Failure(f"{self.binary}: not built")
+
+    def call(self, *args):
+        """Runs a file-producing subcommand (merge, merge-runs, save-baseline)."""
+        proc = subprocess.run([self.binary, *args], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+        sys.stderr.write(proc.stderr)
+        if proc.returncode != 0:
+            raise Failure(f"wsbench-compare {args[0]} failed (exit {proc.returncode})")
+
+    def judge(self, args, markdown, verdict):
+        """Runs a comparison writing `markdown` and `verdict`; returns
+        (exit code, verdict dict). A comparison that could not be made at
+        all (bad input: no verdict written) raises Failure."""
+        if os.path.exists(verdict):
+            os.remove(verdict)
+        with open(markdown, "w") as f:
+            proc = subprocess.run([self.binary, *args, "--markdown", "-", "--json", verdict],
+                                  stdout=f, stderr=subprocess.PIPE, text=True)
+        sys.stderr.write(proc.stderr)
+        if not os.path.exists(verdict):
+            raise Failure(f"wsbench-compare {' '.join(args)}: exit {proc.returncode}, no verdict")
+        return proc.returncode, read_json(verdict)
+
+
+def run_pairs(a_bin, b_bin, work, first, last, reps, suite_args=("--quick",)):
+    """Runs A B A B ... for pairs first..last into work/a<i>, work/b<i>;
+    returns the results files in pair order [a1, b1, a2, b2, ...]."""
+    files = []
+    for i in range(first, last + 1):
+        for side, binary in (("a", a_bin), ("b", b_bin)):
+            say(f"pair {i}/{last}: {side.upper()}")
+            files.append(run_suite(binary, os.path.join(work, f"{side}{i}"), reps, suite_args))
+    return files
+
+
+def combine(codes):
+    """One exit code from several judgements: a regression anywhere fails;
+    otherwise a pass needs at least one comparison that was made."""
+    if 1 in codes:
+        return 1
+    return 0 if 0 in codes else 2
+
+
+# --- gate -----------------------------------------------------------------
+
+GATE_HELP = """\
+The CI gate: measures the working tree and compares it with a baseline
+(wsbench-compare prints the Markdown table). What is gated where:
+  allocations/op   always, against the baseline;
+  instructions/op  against the baseline whenever the code path matches
+                   (what callgrind's virtual CPU and the run-time dispatches
+                   pinned under it decide; see tools/compare/code_path.h);
+                   the row names the dispatch that differs otherwise;
+  time             against the baseline when the fingerprints match (same
+                   CPU model, cores, compiler, flags): the quick suite run
+                   WSBENCH_GATE_RUNS times (3), WSBENCH_GATE_REPETITIONS (3)
+                   repetitions each, pooled; up to WSBENCH_GATE_EXTRA_ROUNDS
+                   (2) more rounds when the machine probe leaves too few
+                   repetitions; a regression is measured again and must
+                   reproduce. When they differ, the baseline's recorded git
+                   revision is built in a temporary worktree and run
+                   interleaved with the working tree (A B A B ...,
+                   WSBENCH_GATE_PAIRS pairs, default 6, same seed); time is
+                   gated on the paired ratios, and a regression must
+                   reproduce on a second set of pairs. A revision missing
+                   from the clone's history is reported in one line and
+                   time is then not gated.
+Exit: 0 nothing regressed, 1 regression, 2 error or nothing compared.
+Files (run logs, gate.md, verdict.json, ab-verdict.json, gate.json) in --out.
+"""
+
+
+def gate_measure(build_dir, out, first, last, reps, compare):
+    """Quick suite runs first..last into out/run<i>, all of 1..last pooled
+    into out/results.json."""
+    wsbench = os.path.join(build_dir, "bench", "wsbench")
+    for i in range(first, last + 1):
+        say(f"quick suite run {i}/{last} ({reps} repetitions) -> {out}/run{i}")
+        run_suite(wsbench, os.path.join(out, f"run{i}"), reps)
+    compare.call("merge-runs", os.path.join(out, "results.json"),
+                 *[os.path.join(out, f"run{i}", "results.json") for i in range(1, last + 1)])
+
+
+def gate_same_machine(a, compare, out, instr):
+    """Time against the baseline itself; returns (code, [verdict paths])."""
+    runs = int(os.environ.get("WSBENCH_GATE_RUNS", "3"))
+    reps = int(os.environ.get("WSBENCH_GATE_REPETITIONS", "3"))
+    extra_rounds = int(os.environ.get("WSBENCH_GATE_EXTRA_ROUNDS", "2"))
+
+    def judge(d):
+        gate_measure(a.build_dir, d, 1, runs, reps, compare)
+        rnd = 0
+        while True:
+            code, verdict = compare.judge([a.baseline, os.path.join(d, "results.json"), *instr],
+                                          os.path.join(d, "gate.md"),
+                                          os.path.join(d, "verdict.json"))
+            ungated = verdict.get("probe_ungated_rows", 0)
+            if code != 0 or not ungated or rnd >= extra_rounds:
+                return code
+            rnd += 1
+            say(f"{ungated} time rows had too few repetitions at the baseline's machine "
+                f"speed; measuring {runs} more runs (round {rnd} of {extra_rounds})")
+            gate_measure(a.build_dir, d, runs * rnd + 1, runs * (rnd + 1), reps, compare)
+
+    code = judge(out)
+    if code == 1:
+        # A host-wide slowdown (a noisy neighbour on the VM's core) can move
+        # every dimension by 35% for minutes without showing in wall/CPU
+        # time; the exact metrics fail both times, time must reproduce.
+        say("regression found; measuring again to confirm it")
+        confirm = os.path.join(out, "confirm")
+        os.makedirs(confirm, exist_ok=True)
+        code = judge(confirm)
+        if code == 0:
+            say("the first measurement's regression did not reproduce "
+                f"(kept as {out}/first-gate.md); the confirming measurement passed")
+        for name in ("gate.md", "verdict.json"):
+            os.replace(os.path.join(out, name), os.path.join(out, "first-" + name))
+            shutil.copy(os.path.join(confirm, name), os.path.join(out, name))
+    with open(os.path.join(out, "gate.md")) as f:
+        sys.stdout.write(f.read())
+    return code, [os.path.join(out, "verdict.json")]
+
+
+def gate_other_machine(a, compare, out, instr, base_fp, differ):
+    """Exact metrics against the baseline, time on an A/B run of the
+    baseline's revision; returns (code, [verdict paths])."""
+    reps = int(os.environ.get("WSBENCH_GATE_REPETITIONS", "3"))
+    pairs = int(os.environ.get("WSBENCH_GATE_PAIRS", "6"))
+    rev = base_fp.get("git_revision", "")
+    wsbench = os.path.join(a.build_dir, "bench", "wsbench")
+    say(f"this machine's fingerprint differs from the baseline's in {', '.join(differ)}")
+    if not a.base_build and not (re.fullmatch(r"[0-9a-f]{7,40}", rev) and has_commit(rev)):
+        print(f"tools/gate: the baseline's revision {rev or '(none)'} is not in this clone's "
+              "history: time not gated (allocs/op and instructions/op are gated against "
+              "the baseline)", file=sys.stderr)
+        runs = int(os.environ.get("WSBENCH_GATE_RUNS", "3"))
+        gate_measure(a.build_dir, out, 1, runs, reps, compare)
+        code, _ = compare.judge([a.baseline, os.path.join(out, "results.json"), *instr],
+                                os.path.join(out, "gate.md"), os.path.join(out, "verdict.json"))
+        with open(os.path.join(out, "gate.md")) as f:
+            sys.stdout.write(f.read())
+        return code, [os.path.join(out, "verdict.json")]
+    if base_fp.get("git_dirty"):
+        say(f"note: the baseline was recorded on a tree with uncommitted changes; "
+            f"A is its revision {rev[:12]} as committed")
+    ab = os.path.join(out, "ab")
+    os.makedirs(ab, exist_ok=True)
+    with contextlib.ExitStack() as stack:
+        if a.base_build:
+            a_build = a.base_build
+            say(f"A = the baseline's revision, prebuilt in {a_build}")
+        else:
+            a_build = stack.enter_context(revision_build(rev, os.path.join(out, "base-rev")))
+        a_bin = os.path.join(a_build, "bench", "wsbench")
+        a_instr = None
+        if instr:
+            a_instr = os.path.join(ab, "a-instructions.json")
+            if count_instructions(a_bin, a_instr) != 0:
+                raise Failure("instruction counts of the baseline's revision do not repeat")
+
+        def judge_pairs(first, last, name):
+            files = run_pairs(a_bin, wsbench, ab, first, last, reps)
+            if a_instr:  # same machine, same valgrind: counts compare exactly
+                merged = []
+                for i, f in enumerate(files):
+                    m = f[:-len(".json")] + "-instr.json"
+                    compare.call("merge", f, a_instr if i % 2 == 0 else instr[1], m)
+                    merged.append(m)
+                files = merged
+            return files, compare.judge(["ab", *files], os.path.join(out, f"{name}.md"),
+                                        os.path.join(out, f"{name}-verdict.json"))[0]
+
+        say(f"time on {pairs} interleaved pairs: A = baseline revision {rev[:12]}, "
+            "B = working tree")
+        files, ab_code = judge_pairs(1, pairs, "ab")
+        b_runs = [f.replace("-instr.json", ".json") for f in files[1::2]]
+        if ab_code == 1:
+            say("A/B regression found; measuring another set of pairs to confirm it")
+            more, confirm_code = judge_pairs(pairs + 1, 2 * pairs, "ab-confirm")
+            b_runs += [f.replace("-instr.json", ".json") for f in more[1::2]]
+            if confirm_code != 1:
+                say(f"the A/B regression did not reproduce (first judgement kept as "
+                    f"{out}/first-ab.md); the confirming pairs are the verdict")
+                ab_code = confirm_code
+            for suffix in (".md", "-verdict.json"):
+                os.replace(os.path.join(out, "ab" + suffix), os.path.join(out, "first-ab" + suffix))
+                shutil.copy(os.path.join(out, "ab-confirm" + suffix),
+                            os.path.join(out, "ab" + suffix))
+    # B's runs, pooled, against the baseline: allocations and instructions.
+    compare.call("merge-runs", os.path.join(out, "results.json"), *b_runs)
+    base_code, _ = compare.judge([a.baseline, os.path.join(out, "results.json"), *instr],
+                                 os.path.join(out, "gate.md"), os.path.join(out, "verdict.json"))
+    for name in ("gate.md", "ab.md"):
+        with open(os.path.join(out, name)) as f:
+            sys.stdout.write(f.read() + "\n")
+    print(f"gate: exact metrics against {a.baseline}: exit {base_code}; time on the A/B "
+          f"pairs against {rev[:12]}: exit {ab_code}")
+    return combine([base_code, ab_code]), [os.path.join(out, "verdict.json"),
+                                           os.path.join(out, "ab-verdict.json")]
+
+
+def gate_main(argv):
+    p = argparse.ArgumentParser(prog="tools/gate", description=GATE_HELP,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--baseline", default="baselines/ci.json")
+    p.add_argument("--build-dir", default="build/release")
+    p.add_argument("--out", help="directory for the files (default: a new /tmp one)")
+    p.add_argument("--no-build", action="store_true", help="use --build-dir as it is")
+    p.add_argument("--no-instructions", action="store_true")
+    p.add_argument("--instructions-file",
+                   help="instruction counts measured earlier with the same binary")
+    p.add_argument("--base-build",
+                   help="a release build of the baseline's revision to use for the A/B "
+                        "(instead of building it in a temporary worktree)")
+    p.add_argument("--save-baseline", metavar="NAME",
+                   help="measure (5 runs) and write baselines/NAME.json; needs a clean tree")
+    a = p.parse_args(argv)
+    os.chdir(ROOT)
+    start = time.monotonic()
+    if a.save_baseline:
+        dirty = dirty_files()
+        if dirty:
+            raise Failure("refusing to record a baseline from a tree with uncommitted changes "
+                          "(its revision would not rebuild what was measured); commit or "
+                          f"stash first:\n{dirty}")
+    elif not os.path.isfile(a.baseline):
+        raise Failure(f"no baseline at {a.baseline}; record one on this machine with\n"
+                      f"  tools/gate --save-baseline {os.path.basename(a.baseline)[:-5]}")
+    if not a.no_build:
+        build(a.build_dir, ["wsbench", "wsbench-compare"])
+    compare = Compare(a.build_dir)
+    out = a.out or tempfile.mkdtemp(prefix="wsbench-gate.")
+    os.makedirs(out, exist_ok=True)
+    wsbench = os.path.join(a.build_dir, "bench", "wsbench")
+    instr_file = os.path.join(out, "instructions.json")
+    if a.instructions_file:
+        shutil.copy(a.instructions_file, instr_file)
+    elif not a.no_instructions:
+        say(f"instructions per op (callgrind) -> {instr_file}")
+        if count_instructions(wsbench, instr_file) != 0:
+            raise Failure("instruction counts do not repeat")
+    have_instr = os.path.exists(instr_file)
+
+    if a.save_baseline:
+        runs = int(os.environ.get("WSBENCH_GATE_RUNS", "5"))
+        reps = int(os.environ.get("WSBENCH_GATE_REPETITIONS", "3"))
+        gate_measure(a.build_dir, out, 1, runs, reps, compare)
+        os.makedirs("baselines", exist_ok=True)
+        target = os.path.join("baselines", a.save_baseline + ".json")
+        compare.call("save-baseline", os.path.join(out, "results.json"), target,
+                     *(["--instructions", instr_file] if have_instr else []))
+        say(f"baseline {target} recorded in {time.monotonic() - start:.0f} s")
+        return 0
+
+    base = read_json(a.baseline)
+    base_fp = base.get("context", {}).get("wsbench", {}).get("fingerprint")
+    if base_fp is None:
+        raise Failure(f"{a.baseline}: not a wsbench baseline (no context.wsbench.fingerprint)")
+    here = (read_json(instr_file) if have_instr else manifest_of(wsbench))
+    here_fp = here["context"]["wsbench"]["fingerprint"]
+    differ = [k for k in TIME_FIELDS if base_fp.get(k) != here_fp.get(k)]
+    instr = ["--new-instructions", instr_file] if have_instr else []
+    if differ:
+        code, verdicts = gate_other_machine(a, compare, out, instr, base_fp, differ)
+    else:
+        code, verdicts = gate_same_machine(a, compare, out, instr)
+    elapsed = time.monotonic() - start
+    write_atomically(os.path.join(out, "gate.json"), json.dumps(
+        {"exit_code": code, "mode": "ab" if differ else "baseline", "fingerprint_differs": differ,
+         "verdicts": verdicts, "seconds": round(elapsed, 1)}, indent=1) + "\n")
+    print(f"tools/gate: exit {code} (files in {out}, {elapsed:.0f} s)", file=sys.stderr)
+    return code
+
+
+def manifest_of(wsbench):
+    """The build's fingerprint without valgrind: a dry instructions pass of
+    the smallest benchmark."""
+    proc = subprocess.run([wsbench, "--instructions", "--dry-run", "--levels", "minimal",
+                           "--dimensions", "connections", "--manifest", "-"],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise Failure(f"{wsbench} --instructions --dry-run exited with {proc.returncode}")
+    return json.loads(proc.stdout)
+
+
+# --- ab -------------------------------------------------------------------
+
+AB_HELP = """\
+A/B comparison against another revision on THIS machine: the honest
+comparison when no baseline exists for the machine, and the one to use
+before a release. Builds REV (A) in a temporary git worktree with the
+release preset in its own build directory, builds the working tree (B) in
+--build-dir, runs the two interleaved A B A B ... --pairs times (default 6:
+the fewest pairs for which the two-sided signed-rank test can reach
+p < 0.05) with the same seed and flags (default --quick), and judges the
+paired ratios with `wsbench-compare ab`.
+Exit: 0 nothing regressed, 1 regression, 2 error or nothing compared.
+"""
+
+
+def ab_main(argv):
+    p = argparse.ArgumentParser(prog="tools/ab", description=AB_HELP,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("rev")
+    p.add_argument("--pairs", type=int, default=6)
+    p.add_argument("--repetitions", type=int, default=3)
+    p.add_argument("--build-dir", default="build/release")
+    p.add_argument("--a-build", help="an existing release build of REV (no worktree)")
+    p.add_argument("--no-build", action="store_true", help="use --build-dir as it is")
+    p.add_argument("--keep", action="store_true", help="keep the worktree and run files")
+    p.add_argument("suite_args", nargs="*", help="wsbench flags after --")
+    a = p.parse_args(argv)
+    os.chdir(ROOT)
+    if not has_commit(a.rev):
+        raise Failure(f"unknown revision '{a.rev}'")
+    if not a.no_build:
+        build(a.build_dir, ["wsbench", "wsbench-compare"])
+    compare = Compare(a.build_dir)
+    work = tempfile.mkdtemp(prefix="wsbench-ab.")
+    try:
+        with contextlib.ExitStack() as stack:
+            a_build = a.a_build or stack.enter_context(revision_build(a.rev, work, a.keep))
+            files = run_pairs(os.path.join(a_build, "bench", "wsbench"),
+                              os.path.join(a.build_dir, "bench", "wsbench"), work, 1, a.pairs,
+                              a.repetitions, a.suite_args or ["--quick"])
+            code, _ = compare.judge(["ab", *files], os.path.join(work, "ab.md"),
+                                    os.path.join(work, "verdict.json"))
+            with open(os.path.join(work, "ab.md")) as f:
+                sys.stdout.write(f.read())
+            return code
+    finally:
+        if a.keep:
+            say(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+# --- instructions ---------------------------------------------------------
+
+INSTRUCTIONS_HELP = """\
+Counts instructions per operation with callgrind: the gate's exact metric.
+Runs `wsbench --instructions` under valgrind --tool=callgrind
+(instrumentation on around Run(0, ops) of each <dimension>/<level> only,
+one dump per benchmark) and writes instructions.json: a results.json-shaped
+file (context.wsbench.kind = "instructions") whose entries carry "ops",
+"instructions" and "instructions_per_op", and whose context.wsbench.code_path
+records what decides the path (valgrind's version, the CPU valgrind shows,
+simdjson's implementation, the unmask kernel, glibc, zlib, compiler and
+flags). Run-time dispatch is pinned (simdjson 'haswell', unmask 'avx2': what
+valgrind's virtual CPU runs on any AVX2 host) so counts repeat across CPUs;
+a pin the virtual CPU cannot run is reported and the code path records what
+ran instead. --repeat N fails (exit 1) unless every count is identical.
+Exit: 0 ok, 1 not repeatable or a workload failed, 2 usage/tool error.
+"""
+
+
+def instructions_main(argv):
+    p = argparse.ArgumentParser(prog="tools/instructions", description=INSTRUCTIONS_HELP,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--wsbench", default=os.path.join(ROOT, "build/release/bench/wsbench"))
+    p.add_argument("--out", default="-", help="instructions.json path ('-' = stdout)")
+    p.add_argument("--levels", default="light")
+    p.add_argument("--dimensions", default="")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--repeat", type=int, default=1)
+    p.add_argument("--no-pin", action="store_true",
+                   help="leave simdjson and the unmask kernel to the CPU valgrind shows")
+    a = p.parse_args(argv)
+    return count_instructions(a.wsbench, a.out, a.levels, a.dimensions, a.seed, a.repeat,
+                              pin=not a.no_pin)
+
+
+# --- gate-check -----------------------------------------------------------
+
+GATE_CHECK_HELP = """\
+Evidence that the gate neither cries wolf nor misses a real regression.
+Needs three release builds of the same source: unchanged, deliberately
+slowed (about 25% more work in one harness's hot path), and +5%
+instructions. --make-variants builds the two altered ones outside the tree
+from the base build: bench/permissions_bench.cc patched in a temporary copy,
+compiled with the base build's own command line, relinked:
+  slow:  one extra Rbac::Check on every 4th op (about +25% work);
+  instr: 9 more instructions per op (8 opaque adds and a move, +5.4% of
+         permissions' 167 instructions/op, about +2% in time).
+(a) --n gate runs of the unchanged build: counts failures (must be 0);
+(b) --n gate runs of the slowed build: counts failures (must be n), and
+    those failing on a time metric;
+(c) --n callgrind runs of the +5% build against the baseline: counts
+    detections (must be n).
+When the baseline's fingerprint differs from this machine's, the gate times
+an A/B run of the baseline's revision; gate-check builds that revision once
+and passes it to every gate run (--base-build). WSBENCH_GATE_* pass through.
+"""
+
+
+def build_variant(base_build, work, name, code):
+    out = os.path.join(work, name)
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(os.path.join(out, "bench"))
+    os.makedirs(os.path.join(out, "tools", "compare"))
+    src = os.path.join(ROOT, "bench", "permissions_bench.cc")
+    with open(src) as f:
+        text = f.read()
+    anchor = "      checksum += ok ? static_cast<uint64_t>(i) + 1 : 0;\n"
+    if text.count(anchor) != 1:
+        raise Failure(f"cannot find the per-op loop's last line in {src}")
+    patched = os.path.join(out, "permissions_bench.cc")
+    with open(patched, "w") as f:
+        f.write(text.replace(anchor, anchor + code + "\n"))
+    commands = subprocess.run(["ninja", "-t", "commands", "bench/wsbench"], cwd=base_build,
+                              stdout=subprocess.PIPE, text=True).stdout.splitlines()
+    compile_cmd = next((c for c in commands if "/permissions_bench.cc" in c and " -c " in c), "")
+    link_cmd = next((c for c in commands if " -o bench/wsbench " in c), "")
+    if not compile_cmd or not link_cmd:
+        raise Failure(f"no ninja commands for bench/wsbench in {base_build}")
+    obj = os.path.join(out, "permissions_bench.o")
+    compile_cmd = re.sub(r" -MD -MT \S+ -MF \S+", "", compile_cmd)
+    compile_cmd = re.sub(r" -o \S+ -c \S+", f" -o {obj} -c {patched}", compile_cmd)
+    link_cmd = link_cmd.replace("bench/CMakeFiles/wsbench_harnesses.dir/permissions_bench.cc.o",
+                                obj).replace(" -o bench/wsbench ",
+                                             f" -o {out}/bench/wsbench ")
+    for cmd in (compile_cmd, link_cmd):
+        if subprocess.run(cmd, shell=True, cwd=base_build).returncode != 0:
+            raise Failure(f"building the {name} variant failed")
+    os.symlink(os.path.abspath(os.path.join(base_build, "tools", "compare", "wsbench-compare")),
+               os.path.join(out, "tools", "compare", "wsbench-compare"))
+    say(f"built the {name} variant: {out}/bench/wsbench")
+    return out
+
+
+SLOW_CODE = """\
+      static volatile uint64_t gate_check_sink = 0;  // gate-check: +25% work
+      if ((i & 3) == 0) {
+        gate_check_sink = gate_check_sink + rbac_.Check(manager_->roles(id), Action::kPresence,
+                                                        channels_[((op >> 2) + 7) & (kChannels - 1)]);
+      }"""
+INSTR_CODE = """\
+      uint64_t gate_check_pad = 0;  // gate-check: 9 more instructions per op
+#pragma GCC unroll 16
+      for (int k = 0; k < 8; ++k) asm volatile("add $1, %0" : "+r"(gate_check_pad));"""
+TIME_KEYS = {"ops_per_second", "p50_us", "p95_us", "p99_us"}
+
+
+def gated_regressions(verdict_paths):
+    rows = []
+    for path in verdict_paths:
+        if os.path.exists(path):
+            v = read_json(path)
+            rows += [dict(r, mode=v.get("mode")) for r in v["rows"]
+                     if r["verdict"] == "regressed" and r["gated"]]
+    return rows
+
+
+def gate_check_main(argv):
+    p = argparse.ArgumentParser(prog="tools/gate-check", description=GATE_CHECK_HELP,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--n", type=int, default=10)
+    p.add_argument("--baseline", default="baselines/ci.json")
+    p.add_argument("--base-build", default="build/release")
+    p.add_argument("--slow-build")
+    p.add_argument("--instr-build")
+    p.add_argument("--work")
+    p.add_argument("--instr-dimensions", default="")
+    p.add_argument("--make-variants", action="store_true")
+    p.add_argument("--series", default="unchanged,slowed,instructions",
+                   help="which of the three series to run")
+    a = p.parse_args(argv)
+    os.chdir(ROOT)
+    work = a.work or tempfile.mkdtemp(prefix="wsbench-gate-check.")
+    os.makedirs(work, exist_ok=True)
+    series = set(a.series.split(","))
+    if a.make_variants:
+        build(a.base_build, ["wsbench", "wsbench-compare"])
+        a.slow_build = build_variant(a.base_build, work, "slow", SLOW_CODE)
+        a.instr_build = build_variant(a.base_build, work, "instr", INSTR_CODE)
+        a.instr_dimensions = a.instr_dimensions or "permissions"
+    compare = Compare(a.base_build)
+    base_fp = read_json(a.baseline)["context"]["wsbench"]["fingerprint"]
+    here_fp = manifest_of(os.path.join(a.base_build, "bench", "wsbench"))["context"]["wsbench"][
+        "fingerprint"]
+    differ = [k for k in TIME_FIELDS if base_fp.get(k) != here_fp.get(k)]
+    with contextlib.ExitStack() as stack:
+        base_rev_build = []
+        if differ and has_commit(base_fp.get("git_revision", "") or "none"):
+            say(f"fingerprints differ ({', '.join(differ)}): the gate times A/B runs of the "
+                f"baseline's revision; building it once")
+            base_rev_build = ["--base-build", stack.enter_context(
+                revision_build(base_fp["git_revision"], os.path.join(work, "base-rev")))]
+
+        def series_run(label, build_dir):
+            instr = os.path.join(work, f"{label}-instructions.json")
+            if count_instructions(os.path.join(build_dir, "bench", "wsbench"), instr) != 0:
+                raise Failure(f"{label}: instruction counts do not repeat")
+            fails = time_fails = 0
+            seconds = []
+            for i in range(1, a.n + 1):
+                out = os.path.join(work, f"{label}-{i}")
+                with open(out + ".log", "w") as log:
+                    code = subprocess.run(
+                        [sys.executable, os.path.abspath(__file__), "gate", "--no-build",
+                         "--build-dir", build_dir, "--baseline", a.baseline,
+                         "--instructions-file", instr, "--out", out, *base_rev_build],
+                        stdout=log, stderr=subprocess.STDOUT).returncode
+                if code == 2 or not os.path.exists(os.path.join(out, "gate.json")):
+                    raise Failure(f"{label} run {i}: gate error (log: {out}.log)")
+                summary = read_json(os.path.join(out, "gate.json"))
+                seconds.append(summary["seconds"])
+                rows = gated_regressions(summary["verdicts"])
+                fails += code == 1
+                time_fails += any(r["metric"] in TIME_KEYS for r in rows)
+                listed = "; ".join(f"{r['benchmark']} {r['label']} {r['change_pct']:+.1f}% "
+                                   f"({r['mode']})" for r in rows)
+                print(f"  {label} run {i}: exit {code} in {summary['seconds']:.0f} s"
+                      f" [{summary['mode']}]: {listed or 'no gated regression'}", flush=True)
+            print(f"{label}: {fails} of {a.n} runs failed the gate ({time_fails} on a time "
+                  f"metric); gate wall time median {sorted(seconds)[len(seconds) // 2]:.0f} s",
+                  flush=True)
+
+        if "unchanged" in series:
+            print(f"== (a) unchanged code vs {a.baseline}, {a.n} runs", flush=True)
+            series_run("unchanged", a.base_build)
+        if "slowed" in series and a.slow_build:
+            print(f"== (b) deliberate slowdown vs {a.baseline}, {a.n} runs", flush=True)
+            series_run("slowed", a.slow_build)
+    if "instructions" in series and a.instr_build:
+        print(f"== (c) +5% instructions vs {a.baseline}, {a.n} callgrind runs", flush=True)
+        suite = run_suite(os.path.join(a.instr_build, "bench", "wsbench"),
+                          os.path.join(work, "instr-suite"), 3)
+        hits = 0
+        for i in range(1, a.n + 1):
+            counts = os.path.join(work, f"instr-{i}.json")
+            with open(counts + ".log", "w") as log, contextlib.redirect_stderr(log):
+                count_instructions(os.path.join(a.instr_build, "bench", "wsbench"), counts,
+                                   dimensions=a.instr_dimensions)
+            code, v = compare.judge([a.baseline, suite, "--new-instructions", counts],
+                                    os.path.join(work, f"instr-{i}.md"),
+                                    os.path.join(work, f"instr-{i}-verdict.json"))
+            rows = [r for r in v["rows"] if r["metric"] == "instructions_per_op"
+                    and r["verdict"] == "regressed" and r["gated"]]
+            hits += bool(rows)
+            print(f"  instructions run {i}: " + ("HIT " if rows else "MISS ") + "; ".join(
+                f"{r['benchmark']} {r['base']:.1f} -> {r['new']:.1f} ({r['change_pct']:+.2f}%)"
+                for r in rows), flush=True)
+        print(f"instructions: {hits} of {a.n} runs detected the rise", flush=True)
+    print(f"(files in {work})")
+    return 0
+
+
+COMMANDS = {"gate": gate_main, "ab": ab_main, "instructions": instructions_main,
+            "gate-check": gate_check_main}
+
+
+def main():
+    global PROG
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        print(__doc__, file=sys.stderr)
+        return 2
+    command = sys.argv[1]
+    PROG = f"tools/{command}"
+    try:
+        return COMMANDS[command](sys.argv[2:])
+    except Failure as e:
+        print(f"{PROG}: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
