@@ -96,25 +96,31 @@ def build(build_dir, targets, source=ROOT):
             raise Failure(f"{' '.join(step)} failed in {source}")
 
 
-@contextlib.contextmanager
-def revision_build(rev, work, keep=False):
-    """Builds wsbench at `rev` in a temporary worktree under `work`; yields
-    the build directory; removes the worktree afterwards unless keep."""
-    src = os.path.join(work, "src")
+def revision_build(rev):
+    """A release build of wsbench at `rev`: build/rev/<commit>/build, from a
+    detached worktree build/rev/<commit>/src (kept with the build: wsbench
+    reads its thresholds and revision from its source tree). Built once per
+    revision and reused by later gates and A/B runs on this clone."""
     commit = git("rev-parse", "--verify", f"{rev}^{{commit}}").stdout.strip()
-    say(f"building revision {rev} ({commit[:12]}) in {src}")
-    git("worktree", "add", "--detach", src, commit)
-    try:
-        start = time.monotonic()
-        build(os.path.join(work, "build"), ["wsbench"], source=src)
-        say(f"built {commit[:12]} in {time.monotonic() - start:.0f} s")
-        yield os.path.join(work, "build")
-    finally:
-        if keep:
-            say(f"kept {src} (remove with: git worktree remove --force {src})")
-        else:
-            git("worktree", "remove", "--force", src, check=False)
-            git("worktree", "prune", check=False)
+    home = os.path.join(ROOT, "build", "rev", commit)
+    src, out = os.path.join(home, "src"), os.path.join(home, "build")
+    binary = os.path.join(out, "bench", "wsbench")
+    if os.path.exists(os.path.join(home, "built")) and os.access(binary, os.X_OK):
+        say(f"revision {rev} ({commit[:12]}): reusing the build in {out}")
+        return out
+    if not os.path.isdir(os.path.join(src, ".git")) and not os.path.isfile(os.path.join(src, ".git")):
+        shutil.rmtree(home, ignore_errors=True)
+        git("worktree", "prune", check=False)
+        os.makedirs(home)
+        git("worktree", "add", "--detach", src, commit)
+    say(f"building revision {rev} ({commit[:12]}) in {out}")
+    start = time.monotonic()
+    build(out, ["wsbench"], source=src)
+    with open(os.path.join(home, "built"), "w") as f:
+        f.write(f"{commit} built in {time.monotonic() - start:.0f} s\n")
+    say(f"built {commit[:12]} in {time.monotonic() - start:.0f} s "
+        f"(kept for reuse; rm -rf build/rev && git worktree prune removes it)")
+    return out
 
 
 # --- measuring ------------------------------------------------------------
@@ -166,9 +172,10 @@ def count_instructions(wsbench, out, levels="light", dimensions="", seed=None, r
         print(f"  {e['name']:<28} {e['ops']:>9} ops  {e['instructions']:>13} instr  "
               f"{e['instructions_per_op']:>12.1f} instr/op", file=sys.stderr)
     path = doc["context"]["wsbench"].get("code_path", {})
+    seen = (f"; code path: simdjson {path['simdjson']}, unmask {path['unmask']}, "
+            f"cpu as seen '{path['cpu']}'" if "simdjson" in path else "; no code path recorded")
     print(f"{PROG}: {len(doc['benchmarks'])} benchmarks, {len(docs)} run(s), "
-          f"{time.monotonic() - start:.1f} s; code path: simdjson {path.get('simdjson')}, "
-          f"unmask {path.get('unmask')}, cpu as seen '{path.get('cpu')}'", file=sys.stderr)
+          f"{time.monotonic() - start:.1f} s{seen}", file=sys.stderr)
     if differing:
         print(f"{PROG}: counts differ between runs for: {', '.join(differing)}",
               file=sys.stderr)
@@ -310,7 +317,7 @@ The CI gate: measures the working tree and compares it with a baseline
                    (2) more rounds when the machine probe leaves too few
                    repetitions; a regression is measured again and must
                    reproduce. When they differ, the baseline's recorded git
-                   revision is built in a temporary worktree and run
+                   revision is built in a worktree (kept in build/rev/) and run
                    interleaved with the working tree (A B A B ...,
                    WSBENCH_GATE_PAIRS pairs, default 6, same seed); time is
                    gated on the paired ratios, and a regression must
@@ -398,47 +405,46 @@ def gate_other_machine(a, compare, out, instr, base_fp, differ):
             f"A is its revision {rev[:12]} as committed")
     ab = os.path.join(out, "ab")
     os.makedirs(ab, exist_ok=True)
-    with contextlib.ExitStack() as stack:
-        if a.base_build:
-            a_build = a.base_build
-            say(f"A = the baseline's revision, prebuilt in {a_build}")
-        else:
-            a_build = stack.enter_context(revision_build(rev, os.path.join(out, "base-rev")))
-        a_bin = os.path.join(a_build, "bench", "wsbench")
-        a_instr = None
-        if instr:
-            a_instr = os.path.join(ab, "a-instructions.json")
-            if count_instructions(a_bin, a_instr) != 0:
-                raise Failure("instruction counts of the baseline's revision do not repeat")
+    if a.base_build:
+        a_build = a.base_build
+        say(f"A = the baseline's revision, prebuilt in {a_build}")
+    else:
+        a_build = revision_build(rev)
+    a_bin = os.path.join(a_build, "bench", "wsbench")
+    a_instr = None
+    if instr:
+        a_instr = os.path.join(ab, "a-instructions.json")
+        if count_instructions(a_bin, a_instr) != 0:
+            raise Failure("instruction counts of the baseline's revision do not repeat")
 
-        def judge_pairs(first, last, name):
-            files = run_pairs(a_bin, wsbench, ab, first, last, reps)
-            if a_instr:  # same machine, same valgrind: counts compare exactly
-                merged = []
-                for i, f in enumerate(files):
-                    m = f[:-len(".json")] + "-instr.json"
-                    compare.call("merge", f, a_instr if i % 2 == 0 else instr[1], m)
-                    merged.append(m)
-                files = merged
-            return files, compare.judge(["ab", *files], os.path.join(out, f"{name}.md"),
-                                        os.path.join(out, f"{name}-verdict.json"))[0]
+    def judge_pairs(first, last, name):
+        files = run_pairs(a_bin, wsbench, ab, first, last, reps)
+        if a_instr:  # same machine, same valgrind: counts compare exactly
+            merged = []
+            for i, f in enumerate(files):
+                m = f[:-len(".json")] + "-instr.json"
+                compare.call("merge", f, a_instr if i % 2 == 0 else instr[1], m)
+                merged.append(m)
+            files = merged
+        return files, compare.judge(["ab", *files], os.path.join(out, f"{name}.md"),
+                                    os.path.join(out, f"{name}-verdict.json"))[0]
 
-        say(f"time on {pairs} interleaved pairs: A = baseline revision {rev[:12]}, "
-            "B = working tree")
-        files, ab_code = judge_pairs(1, pairs, "ab")
-        b_runs = [f.replace("-instr.json", ".json") for f in files[1::2]]
-        if ab_code == 1:
-            say("A/B regression found; measuring another set of pairs to confirm it")
-            more, confirm_code = judge_pairs(pairs + 1, 2 * pairs, "ab-confirm")
-            b_runs += [f.replace("-instr.json", ".json") for f in more[1::2]]
-            if confirm_code != 1:
-                say(f"the A/B regression did not reproduce (first judgement kept as "
-                    f"{out}/first-ab.md); the confirming pairs are the verdict")
-                ab_code = confirm_code
-            for suffix in (".md", "-verdict.json"):
-                os.replace(os.path.join(out, "ab" + suffix), os.path.join(out, "first-ab" + suffix))
-                shutil.copy(os.path.join(out, "ab-confirm" + suffix),
-                            os.path.join(out, "ab" + suffix))
+    say(f"time on {pairs} interleaved pairs: A = baseline revision {rev[:12]}, "
+        "B = working tree")
+    files, ab_code = judge_pairs(1, pairs, "ab")
+    b_runs = [f.replace("-instr.json", ".json") for f in files[1::2]]
+    if ab_code == 1:
+        say("A/B regression found; measuring another set of pairs to confirm it")
+        more, confirm_code = judge_pairs(pairs + 1, 2 * pairs, "ab-confirm")
+        b_runs += [f.replace("-instr.json", ".json") for f in more[1::2]]
+        if confirm_code != 1:
+            say(f"the A/B regression did not reproduce (first judgement kept as "
+                f"{out}/first-ab.md); the confirming pairs are the verdict")
+            ab_code = confirm_code
+        for suffix in (".md", "-verdict.json"):
+            os.replace(os.path.join(out, "ab" + suffix), os.path.join(out, "first-ab" + suffix))
+            shutil.copy(os.path.join(out, "ab-confirm" + suffix),
+                        os.path.join(out, "ab" + suffix))
     # B's runs, pooled, against the baseline: allocations and instructions.
     compare.call("merge-runs", os.path.join(out, "results.json"), *b_runs)
     base_code, _ = compare.judge([a.baseline, os.path.join(out, "results.json"), *instr],
@@ -464,7 +470,7 @@ def gate_main(argv):
                    help="instruction counts measured earlier with the same binary")
     p.add_argument("--base-build",
                    help="a release build of the baseline's revision to use for the A/B "
-                        "(instead of building it in a temporary worktree)")
+                        "(instead of build/rev/<commit>)")
     p.add_argument("--save-baseline", metavar="NAME",
                    help="measure (5 runs) and write baselines/NAME.json; needs a clean tree")
     a = p.parse_args(argv)
@@ -542,8 +548,8 @@ def manifest_of(wsbench):
 AB_HELP = """\
 A/B comparison against another revision on THIS machine: the honest
 comparison when no baseline exists for the machine, and the one to use
-before a release. Builds REV (A) in a temporary git worktree with the
-release preset in its own build directory, builds the working tree (B) in
+before a release. Builds REV (A) in a git worktree with the
+release preset (kept under build/rev/<commit> for reuse), builds the working tree (B) in
 --build-dir, runs the two interleaved A B A B ... --pairs times (default 6:
 the fewest pairs for which the two-sided signed-rank test can reach
 p < 0.05) with the same seed and flags (default --quick), and judges the
@@ -561,7 +567,7 @@ def ab_main(argv):
     p.add_argument("--build-dir", default="build/release")
     p.add_argument("--a-build", help="an existing release build of REV (no worktree)")
     p.add_argument("--no-build", action="store_true", help="use --build-dir as it is")
-    p.add_argument("--keep", action="store_true", help="keep the worktree and run files")
+    p.add_argument("--keep", action="store_true", help="keep the run files")
     p.add_argument("suite_args", nargs="*", help="wsbench flags after --")
     a = p.parse_args(argv)
     os.chdir(ROOT)
@@ -572,16 +578,15 @@ def ab_main(argv):
     compare = Compare(a.build_dir)
     work = tempfile.mkdtemp(prefix="wsbench-ab.")
     try:
-        with contextlib.ExitStack() as stack:
-            a_build = a.a_build or stack.enter_context(revision_build(a.rev, work, a.keep))
-            files = run_pairs(os.path.join(a_build, "bench", "wsbench"),
-                              os.path.join(a.build_dir, "bench", "wsbench"), work, 1, a.pairs,
-                              a.repetitions, a.suite_args or ["--quick"])
-            code, _ = compare.judge(["ab", *files], os.path.join(work, "ab.md"),
-                                    os.path.join(work, "verdict.json"))
-            with open(os.path.join(work, "ab.md")) as f:
-                sys.stdout.write(f.read())
-            return code
+        a_build = a.a_build or revision_build(a.rev)
+        files = run_pairs(os.path.join(a_build, "bench", "wsbench"),
+                          os.path.join(a.build_dir, "bench", "wsbench"), work, 1, a.pairs,
+                          a.repetitions, a.suite_args or ["--quick"])
+        code, _ = compare.judge(["ab", *files], os.path.join(work, "ab.md"),
+                                os.path.join(work, "verdict.json"))
+        with open(os.path.join(work, "ab.md")) as f:
+            sys.stdout.write(f.read())
+        return code
     finally:
         if a.keep:
             say(f"kept {work}")
@@ -733,49 +738,47 @@ def gate_check_main(argv):
     here_fp = manifest_of(os.path.join(a.base_build, "bench", "wsbench"))["context"]["wsbench"][
         "fingerprint"]
     differ = [k for k in TIME_FIELDS if base_fp.get(k) != here_fp.get(k)]
-    with contextlib.ExitStack() as stack:
-        base_rev_build = []
-        if differ and has_commit(base_fp.get("git_revision", "") or "none"):
-            say(f"fingerprints differ ({', '.join(differ)}): the gate times A/B runs of the "
-                f"baseline's revision; building it once")
-            base_rev_build = ["--base-build", stack.enter_context(
-                revision_build(base_fp["git_revision"], os.path.join(work, "base-rev")))]
+    base_rev_build = []
+    if differ and has_commit(base_fp.get("git_revision", "") or "none"):
+        say(f"fingerprints differ ({', '.join(differ)}): the gate times A/B runs of the "
+            f"baseline's revision; building it once")
+        base_rev_build = ["--base-build", revision_build(base_fp["git_revision"])]
 
-        def series_run(label, build_dir):
-            instr = os.path.join(work, f"{label}-instructions.json")
-            if count_instructions(os.path.join(build_dir, "bench", "wsbench"), instr) != 0:
-                raise Failure(f"{label}: instruction counts do not repeat")
-            fails = time_fails = 0
-            seconds = []
-            for i in range(1, a.n + 1):
-                out = os.path.join(work, f"{label}-{i}")
-                with open(out + ".log", "w") as log:
-                    code = subprocess.run(
-                        [sys.executable, os.path.abspath(__file__), "gate", "--no-build",
-                         "--build-dir", build_dir, "--baseline", a.baseline,
-                         "--instructions-file", instr, "--out", out, *base_rev_build],
-                        stdout=log, stderr=subprocess.STDOUT).returncode
-                if code == 2 or not os.path.exists(os.path.join(out, "gate.json")):
-                    raise Failure(f"{label} run {i}: gate error (log: {out}.log)")
-                summary = read_json(os.path.join(out, "gate.json"))
-                seconds.append(summary["seconds"])
-                rows = gated_regressions(summary["verdicts"])
-                fails += code == 1
-                time_fails += any(r["metric"] in TIME_KEYS for r in rows)
-                listed = "; ".join(f"{r['benchmark']} {r['label']} {r['change_pct']:+.1f}% "
-                                   f"({r['mode']})" for r in rows)
-                print(f"  {label} run {i}: exit {code} in {summary['seconds']:.0f} s"
-                      f" [{summary['mode']}]: {listed or 'no gated regression'}", flush=True)
-            print(f"{label}: {fails} of {a.n} runs failed the gate ({time_fails} on a time "
-                  f"metric); gate wall time median {sorted(seconds)[len(seconds) // 2]:.0f} s",
-                  flush=True)
+    def series_run(label, build_dir):
+        instr = os.path.join(work, f"{label}-instructions.json")
+        if count_instructions(os.path.join(build_dir, "bench", "wsbench"), instr) != 0:
+            raise Failure(f"{label}: instruction counts do not repeat")
+        fails = time_fails = 0
+        seconds = []
+        for i in range(1, a.n + 1):
+            out = os.path.join(work, f"{label}-{i}")
+            with open(out + ".log", "w") as log:
+                code = subprocess.run(
+                    [sys.executable, os.path.abspath(__file__), "gate", "--no-build",
+                     "--build-dir", build_dir, "--baseline", a.baseline,
+                     "--instructions-file", instr, "--out", out, *base_rev_build],
+                    stdout=log, stderr=subprocess.STDOUT).returncode
+            if code == 2 or not os.path.exists(os.path.join(out, "gate.json")):
+                raise Failure(f"{label} run {i}: gate error (log: {out}.log)")
+            summary = read_json(os.path.join(out, "gate.json"))
+            seconds.append(summary["seconds"])
+            rows = gated_regressions(summary["verdicts"])
+            fails += code == 1
+            time_fails += any(r["metric"] in TIME_KEYS for r in rows)
+            listed = "; ".join(f"{r['benchmark']} {r['label']} {r['change_pct']:+.1f}% "
+                               f"({r['mode']})" for r in rows)
+            print(f"  {label} run {i}: exit {code} in {summary['seconds']:.0f} s"
+                  f" [{summary['mode']}]: {listed or 'no gated regression'}", flush=True)
+        print(f"{label}: {fails} of {a.n} runs failed the gate ({time_fails} on a time "
+              f"metric); gate wall time median {sorted(seconds)[len(seconds) // 2]:.0f} s",
+              flush=True)
 
-        if "unchanged" in series:
-            print(f"== (a) unchanged code vs {a.baseline}, {a.n} runs", flush=True)
-            series_run("unchanged", a.base_build)
-        if "slowed" in series and a.slow_build:
-            print(f"== (b) deliberate slowdown vs {a.baseline}, {a.n} runs", flush=True)
-            series_run("slowed", a.slow_build)
+    if "unchanged" in series:
+        print(f"== (a) unchanged code vs {a.baseline}, {a.n} runs", flush=True)
+        series_run("unchanged", a.base_build)
+    if "slowed" in series and a.slow_build:
+        print(f"== (b) deliberate slowdown vs {a.baseline}, {a.n} runs", flush=True)
+        series_run("slowed", a.slow_build)
     if "instructions" in series and a.instr_build:
         print(f"== (c) +5% instructions vs {a.baseline}, {a.n} callgrind runs", flush=True)
         suite = run_suite(os.path.join(a.instr_build, "bench", "wsbench"),
