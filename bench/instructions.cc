@@ -1,6 +1,8 @@
 #include "instructions.h"
 
 #include <gnu/libc-version.h>
+#include <libdeflate.h>
+#include <openssl/crypto.h>
 #include <valgrind/callgrind.h>
 #include <zlib.h>
 
@@ -236,6 +238,8 @@ std::string CodePathJson(const Fingerprint& f) {
       {"unmask", std::string(ActiveUnmaskKernelName())},
       {"glibc", glibc},
       {"zlib", zlibVersion()},
+      {"libdeflate", LIBDEFLATE_VERSION_STRING},
+      {"openssl", OpenSSL_version(OPENSSL_VERSION)},
       {"compiler", f.compiler},
       {"cxx_flags", f.cxx_flags},
       {"build_type", f.build_type},

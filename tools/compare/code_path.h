@@ -6,8 +6,8 @@
 // there (cpuid vendor, brand and features: valgrind 3.19 shows a Haswell
 // i7-4910MQ on an AVX-512 AMD EPYC and an Intel Xeon alike), every run-time
 // dispatch that reads it (simdjson's active implementation, our unmask
-// kernel, glibc's string functions: its version and GLIBC_TUNABLES), the
-// libraries' versions, valgrind's version, and the compiler and flags.
+// kernel, glibc's string functions: its version and GLIBC_TUNABLES; zlib,
+// libdeflate and OpenSSL dispatch on it too), the libraries' versions, valgrind's version, and the compiler and flags.
 // `wsbench --instructions` records these as context.wsbench.code_path, a flat
 // object of strings (tools/instructions adds "valgrind"), and
 // save-baseline keeps it in the baseline. Instructions per op are gated
