@@ -222,7 +222,7 @@ struct Measured {
 // CPU the program sees and every run-time dispatch that reads it, the
 // libraries' versions, the compiler and flags (see wsbench-compare's
 // code-path rule). tools/instructions adds valgrind's version.
-std::string CodePathJson(const Fingerprint& f) {
+std::string CodePathJson(const record::Fingerprint& f) {
   std::string glibc = gnu_get_libc_version();
   if (const char* tunables = std::getenv("GLIBC_TUNABLES")) {
     glibc += std::string(" GLIBC_TUNABLES=") + tunables;

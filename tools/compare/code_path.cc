@@ -7,7 +7,7 @@
 
 namespace wsbench::compare {
 
-absl::StatusOr<CodePath> ReadCodePath(const results::ResultsFile& file) {
+absl::StatusOr<CodePath> ReadCodePath(const record::ResultsFile& file) {
   CodePath out;
   for (const auto& [key, raw] : file.info.extra_fields) {
     if (key != kCodePathField) continue;

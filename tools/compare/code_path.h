@@ -27,7 +27,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "results_file.h"
+#include "record/results_file.h"
 
 namespace wsbench::compare {
 
@@ -41,7 +41,7 @@ inline constexpr char kCodePathField[] = "code_path";
 
 // `file`'s code path (recorded == false when it has none). InvalidArgument
 // naming the file when code_path is not an object of strings.
-absl::StatusOr<CodePath> ReadCodePath(const results::ResultsFile& file);
+absl::StatusOr<CodePath> ReadCodePath(const record::ResultsFile& file);
 
 // One line per field whose value differs or that only one side records,
 // "simdjson: icelake -> haswell" (base -> new); empty when equal.
