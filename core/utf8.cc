@@ -80,6 +80,28 @@ bool IsValidUtf8(std::string_view text) {
   return simdjson::validate_utf8(text.data(), text.size());
 }
 
+size_t FindInvalidUtf8(std::string_view text) {
+  const auto* p = reinterpret_cast<const uint8_t*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    const size_t len = static_cast<size_t>(internal::Utf8SequenceLength(p[i]));
+    if (len == 1) {
+      ++i;
+      continue;
+    }
+    // A whole sequence is a valid prefix of len - 1 bytes (lead and second
+    // byte ranges, continuations) plus a final continuation byte.
+    if (len == 0 || i + len > n ||
+        !internal::IsValidUtf8Prefix(p + i, len - 1) ||
+        (p[i + len - 1] & 0xC0) != 0x80) {
+      return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
 bool Utf8Validator::Feed(std::string_view piece) {
   if (failed_) return false;
   const auto* p = reinterpret_cast<const uint8_t*>(piece.data());

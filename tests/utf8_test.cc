@@ -74,6 +74,34 @@ TEST(Utf8Test, WholeBuffers) {
   }
 }
 
+TEST(Utf8Test, FindInvalidUtf8AgreesWithTheValidator) {
+  for (const std::string& s : ValidSamples()) {
+    EXPECT_EQ(FindInvalidUtf8(s), std::string_view::npos)
+        << testing::PrintToString(s);
+  }
+  for (const std::string& s : InvalidSamples()) {
+    const size_t at = FindInvalidUtf8(s);
+    ASSERT_NE(at, std::string_view::npos) << testing::PrintToString(s);
+    // Everything before the offset is valid UTF-8 on its own.
+    EXPECT_TRUE(IsValidUtf8(std::string_view(s).substr(0, at)))
+        << testing::PrintToString(s);
+  }
+  // Offsets point at the lead byte of the bad sequence.
+  EXPECT_EQ(FindInvalidUtf8("ab\xff"), 2u);
+  EXPECT_EQ(FindInvalidUtf8("caf\xc3\xa9 \xed\xa0\x80!"), 6u);
+  EXPECT_EQ(FindInvalidUtf8("\xe2\x82\xac\xe2\x82"), 3u);
+  EXPECT_EQ(FindInvalidUtf8("x\xc0\xaf"), 1u);
+  // Random mutations of valid text: the scan and the SIMD validator agree.
+  std::mt19937_64 rng(11);
+  const std::string base = ValidSamples().back();
+  for (int i = 0; i < 2000; ++i) {
+    std::string t = base;
+    t[rng() % t.size()] = static_cast<char>(rng());
+    EXPECT_EQ(FindInvalidUtf8(t) == std::string_view::npos, IsValidUtf8(t))
+        << testing::PrintToString(t);
+  }
+}
+
 TEST(Utf8Test, SequenceLengthAndPrefix) {
   EXPECT_EQ(internal::Utf8SequenceLength('a'), 1);
   EXPECT_EQ(internal::Utf8SequenceLength(0x80), 0);

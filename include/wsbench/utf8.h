@@ -26,6 +26,13 @@ namespace wsbench {
 // code points above U+10FFFF).
 bool IsValidUtf8(std::string_view text);
 
+// Offset of the first byte of `text` that does not start a valid UTF-8
+// sequence (RFC 3629 section 4: a bad lead byte, or a sequence that is
+// overlong, a surrogate, above U+10FFFF or cut short), or npos when the whole
+// text is valid. A scalar scan for error reporting: IsValidUtf8 is the fast
+// check.
+size_t FindInvalidUtf8(std::string_view text);
+
 class Utf8Validator {
  public:
   // Validates the next piece of the stream. Returns false once the stream so

@@ -1,0 +1,43 @@
+// Read access to simdjson's on-demand stage-1 output, which simdjson 3.0.1
+// keeps in a private member (ondemand::parser::implementation): the
+// structural index, the offsets of every {}[],: and of every string and
+// scalar start in the message the parser last iterated. The data validator
+// walks it instead of re-reading every byte.
+//
+// Explicit instantiation may name private members ([temp.spec.general]/6),
+// so this reads the member without changing simdjson; if a future simdjson
+// renames it, this fails to compile. Include from one .cc only (the explicit
+// instantiation below is a definition).
+#ifndef WSBENCH_CORE_SIMDJSON_STAGE1_INTERNAL_H_
+#define WSBENCH_CORE_SIMDJSON_STAGE1_INTERNAL_H_
+
+#include <cstdint>
+#include <memory>
+#include <span>
+
+#include "simdjson.h"
+
+namespace wsbench::internal {
+
+using StageOnePtr =
+    std::unique_ptr<simdjson::internal::dom_parser_implementation>
+        simdjson::ondemand::parser::*;
+StageOnePtr StageOneMember();
+template <StageOnePtr kMember>
+struct StageOneAccess {
+  friend StageOnePtr StageOneMember() { return kMember; }
+};
+template struct StageOneAccess<&simdjson::ondemand::parser::implementation>;
+
+// The structural index of the message `parser` last iterated (one offset per
+// structural, in order).
+inline std::span<const uint32_t> StructuralIndex(
+    const simdjson::ondemand::parser& parser) {
+  const simdjson::internal::dom_parser_implementation& stage1 =
+      *(parser.*StageOneMember());
+  return {stage1.structural_indexes.get(), stage1.n_structural_indexes};
+}
+
+}  // namespace wsbench::internal
+
+#endif  // WSBENCH_CORE_SIMDJSON_STAGE1_INTERNAL_H_
