@@ -19,11 +19,13 @@
 #include "benchmark/benchmark.h"
 #include "fingerprint.h"
 #include "fmt/format.h"
+#include "fmt/ranges.h"
 #include "histogram.h"
 #include "machine_probe.h"
 #include "memory_probe.h"
-#include "results.h"
 #include "record/atomic_file.h"
+#include "report_html.h"
+#include "results.h"
 #include "results_json.h"
 #include "suite_flags.h"
 #include "summary.h"
@@ -605,16 +607,33 @@ int RunSuiteMain(int argc, char** argv, const std::vector<Dimension>& dimensions
     const std::string json = ResultsJson(info, finished, degradation, &*thresholds);
     const std::string md = RenderSummary(info, finished, degradation, &*thresholds,
                                          SummaryFormat::kMarkdown, true);
-    for (const auto& [file, content] :
-         {std::pair<std::string, const std::string*>{options.out_dir + "/results.json", &json},
-          {options.out_dir + "/summary.md", &md}}) {
+    std::vector<std::pair<std::string, const std::string*>> files = {
+        {"results.json", &json}, {"summary.md", &md}};
+    // The report is drawn from the results.json text just written, so it is
+    // the page wsbench-report would draw from that file.
+    std::string html;
+    absl::StatusOr<std::string> report =
+        report::RenderRunReport(json, &*thresholds, thresholds_path);
+    if (report.ok()) {
+      html = *std::move(report);
+      files.emplace_back("report.html", &html);
+    } else {
+      err << "wsbench: no report.html: " << report.status().message() << "\n";
+    }
+    std::vector<std::string> written;
+    for (const auto& [name, content] : files) {
+      const std::string file = options.out_dir + "/" + name;
       if (absl::Status s = record::WriteFileAtomically(file, *content); !s.ok()) {
         err << "wsbench: " << s.message() << "\n";
         if (code == 0) code = 1;
+      } else {
+        written.push_back(file);
       }
     }
-    out << fmt::format("Wrote {}/results.json and {}/summary.md{}\n", options.out_dir,
-                       options.out_dir, info.complete ? "" : " (partial)");
+    if (!written.empty()) {
+      out << fmt::format("Wrote {}{}\n", fmt::join(written, ", "),
+                         info.complete ? "" : " (partial)");
+    }
   }
   if (signal_number != 0) err << "wsbench: " << info.partial_reason << "\n";
   return code;

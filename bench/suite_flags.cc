@@ -91,7 +91,8 @@ levels x dimensions summary (throughput, P95, verdicts, degradation).
                         above very_high (1M ops) is selected; odd is best)
   --seed N              corpus and operation sequence seed (default 0x5eed2026)
   --invalid-share F     share of invalid client messages, 0..1 (default 0.01)
-  --out DIR             write DIR/results.json and DIR/summary.md
+  --out DIR             write DIR/results.json, DIR/summary.md and
+                        DIR/report.html (the HTML report)
   --thresholds FILE     verdict bands (default: bench/thresholds.json)
   --min-ops N           throughput ops per repetition at least (default 20000)
   --profile-time S      run the selected benchmark(s) back to back for S

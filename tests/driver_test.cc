@@ -108,7 +108,7 @@ std::string ReadFile(const fs::path& path) {
 
 const std::vector<Dimension> kFake = {{"fake", "widgets", MakeCounting}};
 
-TEST(DriverTest, CompleteRunWritesResultsAndSummary) {
+TEST(DriverTest, CompleteRunWritesResultsSummaryAndReport) {
   const fs::path dir = TempDir("wsbench_driver_ok");
   MainResult r = RunMain({"--levels=minimal,light", "--repetitions=3", "--min-ops=2000", "--out",
                    dir.string()},
@@ -168,6 +168,16 @@ TEST(DriverTest, CompleteRunWritesResultsAndSummary) {
   EXPECT_EQ(degradations, 1);
   EXPECT_TRUE(fs::exists(dir / "summary.md"));
   EXPECT_NE(ReadFile(dir / "summary.md").find("| level | fake |"), std::string::npos);
+  // The HTML report of the same run, drawn from the results.json written.
+  const std::string html = ReadFile(dir / "report.html");
+  EXPECT_EQ(html.rfind("<!DOCTYPE html>", 0), 0u);
+  EXPECT_NE(html.find("data-bench=\"fake/minimal\""), std::string::npos);
+  EXPECT_NE(html.find("data-bench=\"fake/light\""), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+  EXPECT_NE(r.out.find("/results.json, " + dir.string() + "/summary.md, " +
+                       dir.string() + "/report.html"),
+            std::string::npos)
+      << r.out;
   fs::remove_all(dir);
 }
 
@@ -202,7 +212,9 @@ TEST(DriverTest, InterruptedRunIsPartialValidJsonAndExits130) {
   EXPECT_EQ(std::count(names.begin(), names.end(), "stopper/low"), 0);
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string file = entry.path().filename().string();
-    EXPECT_TRUE(file == "results.json" || file == "summary.md") << file;
+    EXPECT_TRUE(file == "results.json" || file == "summary.md" ||
+                file == "report.html")
+        << file;
   }
   fs::remove_all(dir);
 }

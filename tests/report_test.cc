@@ -314,5 +314,79 @@ TEST(SvgChartTest, LogAxisPutsLargerValuesHigher) {
   EXPECT_TRUE(TagsBalanced(svg, &where)) << where;
 }
 
+TEST(SvgChartTest, EightLevelNamesAreTurnedAndDoNotOverlap) {
+  LineChart c;
+  c.x_labels = {"minimal", "light",     "low",     "medium",
+                "high",    "very_high", "extreme", "maximum"};
+  for (int i = 0; i < 8; ++i) {
+    c.series.push_back({"rate",
+                        "ops_per_second",
+                        "s-tp",
+                        false,
+                        {{i, 1e3 * (i + 1), "x/" + c.x_labels[i]}}});
+  }
+  const std::string svg = RenderLineChart(c);
+  std::regex label(
+      "<text class=\"tick xlabel\" x=\"([0-9.]+)\" y=\"([0-9.]+)\" "
+      "text-anchor=\"end\" transform=\"rotate\\(-40 ");
+  std::vector<double> xs, ys;
+  for (auto it = std::sregex_iterator(svg.begin(), svg.end(), label);
+       it != std::sregex_iterator(); ++it) {
+    xs.push_back(std::stod((*it)[1]));
+    ys.push_back(std::stod((*it)[2]));
+  }
+  ASSERT_EQ(xs.size(), 8u) << svg;
+  // Turned 40 degrees, neighbouring labels are parallel lines this far
+  // apart: more than the 10 px font's line height.
+  const double slot = xs[1] - xs[0];
+  EXPECT_GT(slot * std::sin(40 * M_PI / 180), 12.0);
+  // The chart grows by what the longest turned label needs below the axis.
+  const XLabelLayout layout = LayOutXLabels(c.x_labels, c.width - 60);
+  EXPECT_TRUE(layout.rotated);
+  EXPECT_GT(layout.extra_height, 0);
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(svg, m, std::regex("height=\"([0-9]+)\"")));
+  const double height = std::stod(m[1]);
+  EXPECT_EQ(height, c.height + layout.extra_height);
+  const double drop =
+      9 * kTickCharWidth * std::sin(40 * M_PI / 180);  // "very_high"
+  EXPECT_LE(ys[5] + drop, height);
+
+  // Four levels (the quick run) fit side by side, straight.
+  c.x_labels = {"minimal", "light", "low", "medium"};
+  c.series.resize(4);
+  const std::string quick = RenderLineChart(c);
+  EXPECT_EQ(quick.find("rotate("), std::string::npos);
+  EXPECT_NE(quick.find("height=\"220\""), std::string::npos);
+  EXPECT_FALSE(LayOutXLabels(c.x_labels, c.width - 60).rotated);
+}
+
+TEST_F(ReportTest, DiffGraphLinksAreShownWithTheVerdict) {
+  ReportInputs in;
+  in.run = &run_;
+  in.baseline = &base_;
+  in.verdict_json = &verdict_text_;
+  in.verdict_path = "verdict.json";
+  in.diff_graphs = {{"messages/low", "diff/messages_low/diff.svg",
+                     "wsbench::X<int>::Parse +25 instructions/op"}};
+  absl::StatusOr<Report> r = BuildReport(in);
+  ASSERT_TRUE(r.ok()) << r.status();
+  const std::string html = RenderHtml(*r);
+  EXPECT_NE(html.find("<li data-bench=\"messages/low\"><a "
+                      "href=\"diff/messages_low/diff.svg\">messages/low</a> — "
+                      "wsbench::X&lt;int&gt;::Parse +25 instructions/op</li>"),
+            std::string::npos);
+  std::string where;
+  EXPECT_TRUE(TagsBalanced(html, &where)) << where;
+  // Inside the verdict's box.
+  EXPECT_LT(html.find("class=\"verdict fail\""),
+            html.find("Where it got slower"));
+  const std::string md = RenderMarkdown(*r);
+  EXPECT_NE(md.find("- [messages/low](diff/messages_low/diff.svg) — "
+                    "wsbench::X<int>::Parse +25 instructions/op"),
+            std::string::npos)
+      << md;
+}
+
 }  // namespace
 }  // namespace wsbench::report

@@ -14,11 +14,12 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
-#include "report_html.h"
-#include "report_model.h"
 #include "record/atomic_file.h"
 #include "record/results_file.h"
+#include "report_html.h"
+#include "report_model.h"
 #include "thresholds.h"
 
 #ifndef WSBENCH_DEFAULT_THRESHOLDS
@@ -28,13 +29,22 @@
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: wsbench-report RESULTS.json [--baseline BASE.json] [--verdict VERDICT.json]\n"
-    "                      [--thresholds FILE] [--noise PCT]\n"
+    "usage: wsbench-report RESULTS.json [--baseline BASE.json] [--verdict "
+    "VERDICT.json]\n"
+    "                      [--thresholds FILE] [--noise PCT] [--diff-graph "
+    "BENCH=PATH]...\n"
     "                      (--html OUT.html | --markdown OUT.md|-)...\n"
-    "  --verdict: the JSON written by wsbench-compare --json (the gate's verdict);\n"
-    "             without it a baseline gives a plain change % (not a statistical verdict)\n"
-    "  --thresholds: verdict bands to shade (default: the source tree's bench/thresholds.json)\n"
-    "  --noise: plain change % within +-PCT is shown as noise (default 5)\n";
+    "  --verdict: the JSON written by wsbench-compare --json (the gate's "
+    "verdict);\n"
+    "             without it a baseline gives a plain change % (not a "
+    "statistical verdict)\n"
+    "  --thresholds: verdict bands to shade (default: the source tree's "
+    "bench/thresholds.json)\n"
+    "  --noise: plain change % within +-PCT is shown as noise (default 5)\n"
+    "  --diff-graph BENCH=PATH[|TEXT]: link a differential flame graph of "
+    "BENCH\n"
+    "             (PATH relative to the page; TEXT shown beside it); "
+    "repeatable\n";
 
 int Usage(const std::string& message) {
   std::fprintf(stderr, "wsbench-report: %s\n%.*s", message.c_str(), static_cast<int>(kUsage.size()),
@@ -67,6 +77,7 @@ int main(int argc, char** argv) {
   std::string results_path, baseline_path, verdict_path, html_path, markdown_path;
   std::string thresholds_path = WSBENCH_DEFAULT_THRESHOLDS;
   bool thresholds_explicit = false;
+  std::vector<report::DiffGraphLink> diff_graphs;
   double noise = 5;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
@@ -87,6 +98,20 @@ int main(int argc, char** argv) {
       ok = value(html_path);
     } else if (arg == "--markdown") {
       ok = value(markdown_path);
+    } else if (arg == "--diff-graph") {
+      std::string spec;
+      ok = value(spec);
+      const size_t eq = spec.find('=');
+      if (ok && (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())) {
+        return Usage("--diff-graph needs BENCHMARK=PATH, got '" + spec + "'");
+      }
+      if (ok) {
+        std::string rest = spec.substr(eq + 1);
+        const size_t bar = rest.find('|');
+        diff_graphs.push_back(
+            {spec.substr(0, eq), rest.substr(0, bar),
+             bar == std::string::npos ? "" : rest.substr(bar + 1)});
+      }
     } else if (arg == "--noise") {
       std::string text;
       ok = value(text);
@@ -146,6 +171,7 @@ int main(int argc, char** argv) {
   inputs.thresholds = thresholds ? &*thresholds : nullptr;
   inputs.thresholds_path = thresholds_path;
   inputs.noise_pct = noise;
+  inputs.diff_graphs = diff_graphs;
   auto built = report::BuildReport(inputs);
   if (!built.ok()) return Fail(2, std::string(built.status().message()));
 

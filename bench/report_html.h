@@ -14,16 +14,27 @@
 // Pure functions; thread-safe.
 //
 //   std::string html = RenderHtml(report);
-#ifndef WSBENCH_TOOLS_REPORT_REPORT_HTML_H_
-#define WSBENCH_TOOLS_REPORT_REPORT_HTML_H_
+#ifndef WSBENCH_BENCH_REPORT_HTML_H_
+#define WSBENCH_BENCH_REPORT_HTML_H_
 
 #include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
 
 #include "report_model.h"
 
 namespace wsbench::report {
 
 std::string RenderHtml(const Report& report);
+
+// The page for a run's results.json text alone (no baseline, no verdict):
+// what `wsbench --out DIR` writes as DIR/report.html. `thresholds` may be
+// null; `thresholds_path` is shown as their source. Errors: the reader's
+// (the text is not a results file) or BuildReport's (no benchmarks).
+absl::StatusOr<std::string> RenderRunReport(std::string_view results_json,
+                                            const bench::Thresholds* thresholds,
+                                            const std::string& thresholds_path);
 std::string RenderMarkdown(const Report& report);
 
 // The page height the HTML needs at 1400 px wide (an estimate, written into
@@ -32,4 +43,4 @@ int EstimatedPageHeight(const Report& report);
 
 }  // namespace wsbench::report
 
-#endif  // WSBENCH_TOOLS_REPORT_REPORT_HTML_H_
+#endif  // WSBENCH_BENCH_REPORT_HTML_H_

@@ -13,8 +13,8 @@
 //   c.series.push_back({"ops/s", "ops_per_second", "s-tp", false,
 //                       {{0, 1.2e6, "messages/minimal"}}});
 //   std::string svg = RenderLineChart(c);
-#ifndef WSBENCH_TOOLS_REPORT_SVG_CHART_H_
-#define WSBENCH_TOOLS_REPORT_SVG_CHART_H_
+#ifndef WSBENCH_BENCH_SVG_CHART_H_
+#define WSBENCH_BENCH_SVG_CHART_H_
 
 #include <string>
 #include <string_view>
@@ -55,7 +55,22 @@ struct LineChart {
   double width = 318, height = 220;
 };
 
+// The rendered chart is `height` tall, plus XLabelLayout::extra_height when
+// the x labels are turned to fit.
 std::string RenderLineChart(const LineChart& chart);
+
+// How a line chart's x labels are placed: side by side, centred under their
+// points, while the longest fits its slot (plot width / labels, at
+// kTickCharWidth px per character); otherwise each turned kXLabelAngle
+// degrees, ending under its point, and the chart `extra_height` px taller.
+inline constexpr double kTickCharWidth = 6;  // 10 px sans-serif, generous
+inline constexpr double kXLabelAngle = 40;
+struct XLabelLayout {
+  bool rotated = false;
+  double extra_height = 0;
+};
+XLabelLayout LayOutXLabels(const std::vector<std::string>& labels,
+                           double plot_width);
 
 struct Bar {
   std::string label;   // row label ("broadcast", "messages/low P95")
@@ -92,4 +107,4 @@ std::string Escape(std::string_view text);
 
 }  // namespace wsbench::report
 
-#endif  // WSBENCH_TOOLS_REPORT_SVG_CHART_H_
+#endif  // WSBENCH_BENCH_SVG_CHART_H_

@@ -225,6 +225,7 @@ absl::StatusOr<Report> BuildReport(const ReportInputs& in) {
   Report report;
   report.run = *in.run;
   report.noise_pct = in.noise_pct;
+  report.diff_graphs = in.diff_graphs;
   const record::ResultsFile& run = report.run;
   std::vector<std::string> names = run.BenchmarkNames();
   if (names.empty()) {

@@ -32,6 +32,7 @@ h3 { font-size: 15px; margin: 0 0 2px; }
 .verdict.plain { background: #f6f8fa; border-color: var(--line); }
 .verdict .big { font-size: 20px; font-weight: bold; margin-right: 10px; }
 .verdict ul { margin: 4px 0 0; padding-left: 20px; color: var(--muted); }
+.diffs { margin-top: 6px; } .diffs ul { color: var(--fg); }
 .grid { display: flex; flex-wrap: wrap; gap: 14px; }
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; width: 664px; }
 .card .charts { display: flex; gap: 4px; }
@@ -185,8 +186,24 @@ std::string DimensionCard(const Report& r, const DimensionSummary& d) {
       Escape(d.name), meta.empty() ? "&nbsp;" : meta, RenderLineChart(tp), RenderLineChart(lat));
 }
 
+// Links to the differential flame graphs: where each benchmark got slower.
+std::string DiffGraphList(const Report& r) {
+  if (r.diff_graphs.empty()) return "";
+  std::string out =
+      "<div class=\"diffs\"><b>Where it got slower</b> (differential flame "
+      "graphs of instructions per op inside Run, base vs new; red grew, blue "
+      "shrank):<ul>";
+  for (const DiffGraphLink& d : r.diff_graphs) {
+    out += fmt::format(
+        "<li data-bench=\"{0}\"><a href=\"{1}\">{0}</a>{2}</li>",
+        Escape(d.benchmark), Escape(d.href),
+        d.summary.empty() ? "" : " — " + Escape(d.summary));
+  }
+  return out + "</ul></div>";
+}
+
 std::string VerdictSection(const Report& r) {
-  if (!r.has_baseline && !r.verdict.statistical) return "";
+  if (!r.has_baseline && !r.verdict.statistical) return DiffGraphList(r);
   const GateVerdict& v = r.verdict;
   std::string out;
   std::string revs = fmt::format("base {} → new {}", Escape(v.base_revision.substr(0, 12)),
@@ -221,6 +238,7 @@ std::string VerdictSection(const Report& r) {
     for (const std::string& note : notes) out += "<li>" + Escape(note) + "</li>";
     out += "</ul>";
   }
+  out += DiffGraphList(r);
   out += "</section>\n";
   return out;
 }
@@ -415,7 +433,12 @@ std::string Header(const Report& r) {
 int EstimatedPageHeight(const Report& r) {
   int h = 110;                                     // header
   if (r.has_baseline || r.verdict.statistical) h += 110;
-  h += 90 + static_cast<int>((r.dimensions.size() + 1) / 2) * 292;  // cards, two per row
+  // Cards, two per row; taller when the level names are turned.
+  const LineChart chart;
+  const double x_extra =
+      LayOutXLabels(r.levels, chart.width - 60).extra_height;
+  h += 90 + static_cast<int>((r.dimensions.size() + 1) / 2) *
+                (292 + static_cast<int>(x_extra));
   h += 140 + static_cast<int>(r.dimensions.size()) * 22;            // degradation
   if (!r.changes.empty()) {
     int rows = 0;
@@ -449,7 +472,9 @@ std::string RenderHtml(const Report& r) {
   html += ChangeSection(r);
   html += NumbersTable(r);
   html += MachineSection(r);
-  html += "<p class=\"note\">Written by wsbench-report: one self-contained file, no scripts.</p>\n";
+  html +=
+      "<p class=\"note\">Written by wsbench --out or wsbench-report: one "
+      "self-contained file, no scripts.</p>\n";
   html += "</body>\n</html>\n";
   return html;
 }
@@ -472,6 +497,14 @@ std::string RenderMarkdown(const Report& r) {
                         "{} worse, {} better beyond ±{}%\n\n",
                         v.regressions, v.improvements, fmt::format("{:g}", r.noise_pct));
     }
+  }
+  if (!r.diff_graphs.empty()) {
+    md += "Where it got slower (differential flame graphs):\n";
+    for (const DiffGraphLink& d : r.diff_graphs) {
+      md += fmt::format("- [{}]({}){}\n", d.benchmark, d.href,
+                        d.summary.empty() ? "" : " — " + d.summary);
+    }
+    md += "\n";
   }
   md += "| benchmark | rate | P50 µs | P95 µs | P99 µs | allocs/op | verdict |";
   md += r.has_baseline ? " change (rate) | change (P95) |\n|---|---|---|---|---|---|---|---|---|\n"
@@ -507,6 +540,21 @@ std::string RenderMarkdown(const Report& r) {
   md += fmt::format("\n{} · {} cores · {} · `{}` ({})\n", fp.cpu_model, fp.cores, fp.compiler,
                     fp.cxx_flags, fp.build_type);
   return md;
+}
+
+absl::StatusOr<std::string> RenderRunReport(std::string_view results_json,
+                                            const bench::Thresholds* thresholds,
+                                            const std::string& thresholds_path) {
+  absl::StatusOr<record::ResultsFile> run =
+      record::ParseResults(results_json, "results.json");
+  if (!run.ok()) return run.status();
+  ReportInputs inputs;
+  inputs.run = &*run;
+  inputs.thresholds = thresholds;
+  inputs.thresholds_path = thresholds_path;
+  absl::StatusOr<Report> report = BuildReport(inputs);
+  if (!report.ok()) return report.status();
+  return RenderHtml(*report);
 }
 
 }  // namespace wsbench::report

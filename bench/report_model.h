@@ -13,8 +13,8 @@
 //   ReportInputs in;
 //   in.run = &run;  in.thresholds = &thresholds;
 //   absl::StatusOr<Report> report = BuildReport(in);
-#ifndef WSBENCH_TOOLS_REPORT_REPORT_MODEL_H_
-#define WSBENCH_TOOLS_REPORT_REPORT_MODEL_H_
+#ifndef WSBENCH_BENCH_REPORT_MODEL_H_
+#define WSBENCH_BENCH_REPORT_MODEL_H_
 
 #include <cstddef>
 #include <limits>
@@ -104,6 +104,14 @@ struct GateVerdict {
   std::vector<std::string> notes;
 };
 
+// A differential flame graph of one benchmark (wsbench-flamegraph --diff),
+// linked from the verdict: where the benchmark got slower.
+struct DiffGraphLink {
+  std::string benchmark;  // "subscriptions/light"
+  std::string href;       // relative to the page, e.g. "diff/x/diff.svg"
+  std::string summary;    // optional: the top of its growth list
+};
+
 struct Report {
   record::ResultsFile run;
   std::vector<std::string> levels;               // x axis, load-level order
@@ -118,6 +126,7 @@ struct Report {
   std::vector<ChangeRow> changes;
   GateVerdict verdict;
   double noise_pct = 5;  // plain change %: |change| below this is noise
+  std::vector<DiffGraphLink> diff_graphs;  // shown with the verdict
 };
 
 struct ReportInputs {
@@ -129,6 +138,7 @@ struct ReportInputs {
   const bench::Thresholds* thresholds = nullptr;   // optional
   std::string thresholds_path;
   double noise_pct = 5;
+  std::vector<DiffGraphLink> diff_graphs;          // optional
 };
 
 // Builds the report. InvalidArgument when `run` is null or holds no
@@ -139,4 +149,4 @@ absl::StatusOr<Report> BuildReport(const ReportInputs& inputs);
 
 }  // namespace wsbench::report
 
-#endif  // WSBENCH_TOOLS_REPORT_REPORT_MODEL_H_
+#endif  // WSBENCH_BENCH_REPORT_MODEL_H_
