@@ -2,6 +2,7 @@
 // include/wsbench/server.h) as a program. Prints one line when it is ready to
 // accept, with the port and the startup time; SIGTERM or SIGINT closes every
 // client with 1001, drains the queues and exits 0.
+#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -163,6 +164,12 @@ int main(int argc, char** argv) {
       return Fail("unknown option " + std::string(arg) + " (see --help)");
     }
   }
+
+  // Per-connection arrays grow by doubling; with glibc's dynamic mmap
+  // threshold the buffers they leave behind stay in the heap, resident. A
+  // fixed threshold keeps large arrays in their own mappings, returned to the
+  // kernel when they move, and touched only as far as they are used.
+  mallopt(M_MMAP_THRESHOLD, 256 * 1024);
 
   // A server of many connections needs many descriptors: take the hard limit.
   rlimit nofile;
