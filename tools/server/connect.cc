@@ -36,7 +36,8 @@ constexpr char kUsage[] =
     "                       [--per-source N] [--hold-ms N]\n"
     "Opens N WebSocket connections to 127.0.0.1:PORT (default 1000) in waves\n"
     "of --wave (default 2000), from 127.0.0.2.. with --per-source connections\n"
-    "each (default 25000), prints 'connected N in X ms', then holds them until\n"
+    "each (default 25000), prints 'connected N in X ms', then holds them "
+    "until\n"
     "the server closes them all or --hold-ms passes (default 600000),\n"
     "answering close frames, and prints the close timings. Exit 0 when every\n"
     "connection opened and was closed by the server with a close frame.\n";
@@ -74,7 +75,7 @@ int main(int argc, char** argv) {
            hold_ms = 600000;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
-    uint64_t* target = a == "--port"           ? &port
+    uint64_t* target = a == "--port"          ? &port
                        : a == "--connections" ? &connections
                        : a == "--wave"        ? &wave
                        : a == "--per-source"  ? &per_source
@@ -85,7 +86,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (target == nullptr || i + 1 >= argc || !ParseArg(argv[++i], *target)) {
-      std::fprintf(stderr, "wsbench-connect: bad argument '%s'\n%s", argv[i], kUsage);
+      std::fprintf(stderr, "wsbench-connect: bad argument '%s'\n%s", argv[i],
+                   kUsage);
       return 2;
     }
   }
@@ -99,10 +101,12 @@ int main(int argc, char** argv) {
   rlimit nofile;
   getrlimit(RLIMIT_NOFILE, &nofile);
   if (nofile.rlim_cur < connections + 64) {
-    nofile.rlim_cur = nofile.rlim_max = std::max<rlim_t>(nofile.rlim_max, connections + 64);
+    nofile.rlim_cur = nofile.rlim_max =
+        std::max<rlim_t>(nofile.rlim_max, connections + 64);
     if (setrlimit(RLIMIT_NOFILE, &nofile) != 0) {
-      std::fprintf(stderr, "wsbench-connect: cannot raise RLIMIT_NOFILE to %llu: %s\n",
-                   static_cast<unsigned long long>(connections + 64), strerror(errno));
+      std::fprintf(
+          stderr, "wsbench-connect: cannot raise RLIMIT_NOFILE to %llu: %s\n",
+          static_cast<unsigned long long>(connections + 64), strerror(errno));
       return 1;
     }
   }
@@ -141,7 +145,10 @@ int main(int argc, char** argv) {
         send(fd, reply.data(), reply.size(), MSG_NOSIGNAL);
         if (opcode == 0x8) {
           c.got_close = true;
-          c.close_code = n >= 2 ? uint16_t((uint8_t(c.in[pos]) << 8) | uint8_t(c.in[pos + 1])) : 1005;
+          c.close_code =
+              n >= 2
+                  ? uint16_t((uint8_t(c.in[pos]) << 8) | uint8_t(c.in[pos + 1]))
+                  : 1005;
           c.in.clear();
           return;  // the server closes the TCP connection next
         }
@@ -180,8 +187,8 @@ int main(int argc, char** argv) {
         int err = 0;
         socklen_t len = sizeof(err);
         getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        if (err != 0 || send(fd, kRequest.data(), kRequest.size(), MSG_NOSIGNAL) !=
-                            ssize_t(kRequest.size())) {
+        if (err != 0 || send(fd, kRequest.data(), kRequest.size(),
+                             MSG_NOSIGNAL) != ssize_t(kRequest.size())) {
           end_client(fd, c);
           continue;
         }
@@ -221,7 +228,8 @@ int main(int argc, char** argv) {
   while (opened + failed < connections) {
     // Keep at most `wave` connections in their handshake at once.
     while (started < connections && started - opened - failed < wave) {
-      const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+      const int fd =
+          socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
       if (fd < 0) {
         std::fprintf(stderr, "wsbench-connect: socket: %s\n", strerror(errno));
         return 1;
@@ -265,7 +273,7 @@ int main(int argc, char** argv) {
       "without a close frame; last %.1f ms after the first; %llu still open\n",
       static_cast<unsigned long long>(closes_1001),
       static_cast<unsigned long long>(closes_other),
-      static_cast<unsigned long long>(ended_without_close), last_close - first_close,
-      static_cast<unsigned long long>(live));
+      static_cast<unsigned long long>(ended_without_close),
+      last_close - first_close, static_cast<unsigned long long>(live));
   return failed == 0 && live == 0 && ended_without_close == 0 ? 0 : 1;
 }
