@@ -250,6 +250,39 @@ class MetricsTest(unittest.TestCase):
             server.stop()
 
 
+class ThreadsTest(unittest.TestCase):
+    def test_publish_reaches_subscribers_on_every_loop(self):
+        # SO_REUSEPORT spreads connections over the 3 loops by their source
+        # port: with 24 subscribers every loop almost surely holds some, and
+        # every one must get each event whichever loop took the publisher.
+        server = ServerProcess(SERVER, "--threads", "3")
+        try:
+            async def go():
+                subs = [await websockets.connect(server.url) for _ in range(24)]
+                for ws in subs:
+                    await ws.send(json.dumps({"type": "subscribe", "channels": ["t"]}))
+                    await recv_json(ws)
+                self.assertEqual(server.metrics()["websocket_active_connections"], 24)
+                async with websockets.connect(server.url) as pub:
+                    for i in range(5):
+                        await pub.send(json.dumps({"type": "publish", "channel": "t",
+                                                   "data": i}))
+                        await recv_json(pub)
+                    for ws in subs:
+                        for i in range(5):
+                            self.assertEqual(await recv_json(ws), {
+                                "type": "event", "channel": "t", "data": i})
+                for ws in subs:
+                    await ws.close()
+                self.assertEqual(server.metrics()["websocket_active_connections"], 0)
+                m = server.metrics()
+                self.assertEqual(m["websocket_messages_sent_total"], 24 + 5 + 24 * 5)
+            run(go())
+        finally:
+            code, out, err = server.stop()
+            self.assertEqual(code, 0, (out, err))
+
+
 class PolicyTest(unittest.TestCase):
     def test_rbac_on_subscribe_and_publish(self):
         policy = os.path.join(os.environ.get("TMPDIR", "/tmp"),
