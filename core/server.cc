@@ -447,7 +447,8 @@ void Server::Loop::OnReadable(int fd) {
   }
   switch (c.state) {
     case State::kHttp:
-      c.last_active = now();
+      // last_active stays at the accept: a client trickling its request
+      // byte by byte still meets the handshake timeout.
       OnHttpBytes(fd, size_t(n));
       break;
     case State::kOpen:

@@ -449,6 +449,28 @@ class TimerTest(unittest.TestCase):
             server.stop()
 
 
+class HandshakeTimeoutTest(unittest.TestCase):
+    def test_trickled_request_meets_the_handshake_timeout(self):
+        server = ServerProcess(SERVER, "--handshake-timeout-ms", "300")
+        try:
+            s = socket.create_connection(("127.0.0.1", server.port), timeout=TIMEOUT)
+            # One byte every 20 ms for 8 s: never idle for 300 ms, so only a
+            # timeout counted from the accept ends it before the last byte.
+            request = b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 370
+            cut_after = None
+            for i, byte in enumerate(request):
+                try:
+                    s.send(bytes([byte]))
+                except OSError:  # EPIPE / ECONNRESET: the server closed
+                    cut_after = i
+                    break
+                time.sleep(0.02)
+            s.close()
+            self.assertIsNotNone(cut_after, "the server waited for the whole request")
+        finally:
+            server.stop()
+
+
 class SlowReaderTest(unittest.TestCase):
     def run_policy(self, policy):
         server = ServerProcess(SERVER, "--slow-reader", policy, "--queue-bytes",
