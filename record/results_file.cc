@@ -298,6 +298,22 @@ absl::Status ParseContext(od::value& v, const Where& where, ResultsFile& out) {
   return absl::OkStatus();
 }
 
+// Fields of a benchmark entry that are numbers (or null, for a percentile
+// below the timer's resolution) whatever else a writer adds.
+bool IsNumericField(std::string_view key) {
+  static constexpr std::string_view kNumeric[] = {
+      "real_time",      "cpu_time",         "iterations",
+      "repetitions",    "threads",          "ops",
+      "items_per_op",   "ops_per_second",   "items_per_second",
+      "bytes_per_second", "p50_us",         "p95_us",
+      "p99_us",         "allocs_per_op",    "instructions_per_op",
+      "probe_ns",       "latency_resolution_us"};
+  for (std::string_view k : kNumeric) {
+    if (key == k) return true;
+  }
+  return false;
+}
+
 absl::Status ParseBenchmark(od::value& v, const Where& where,
                             BenchmarkRun& out) {
   bool have_name = false;
@@ -331,6 +347,10 @@ absl::Status ParseBenchmark(od::value& v, const Where& where,
           WSBENCH_ASSIGN_OR_RETURN(out.dimension, GetString(value, w));
         } else if (key == "level") {
           WSBENCH_ASSIGN_OR_RETURN(out.level, GetString(value, w));
+        } else if (IsNumericField(key) && type != od::json_type::number &&
+                   type != od::json_type::null) {
+          return Bad(w, fmt::format("expected a number, found {}",
+                                    TypeName(type)));
         } else if (type == od::json_type::number) {
           WSBENCH_ASSIGN_OR_RETURN(out.numbers[key], GetDouble(value, w));
         } else if (type == od::json_type::string) {

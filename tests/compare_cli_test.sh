@@ -54,4 +54,43 @@ expect 0 merge-runs "$tmp/m.json" "$data/base.json" "$data/base.json"
 expect 1 ab "$data/base.json" "$data/regression.json" "$data/identical.json" "$data/regression.json" \
   "$data/base.json" "$data/regression.json" "$data/identical.json" "$data/regression.json" \
   "$data/base.json" "$data/regression.json" "$data/identical.json" "$data/regression.json"
+# Nonsense NEW runs: exit 2, the message names the file, the JSON path and
+# what is wrong.
+refuse() {  # fixture "expected text in the message"
+  expect 2 "$data/base.json" "$data/$1"
+  grep -q "$1" "$tmp/err" || fail "$1: message does not name the file: $(cat "$tmp/err")"
+  grep -q -- "$2" "$tmp/err" || fail "$1: message lacks '$2': $(cat "$tmp/err")"
+  grep -q PASS "$tmp/out" && fail "$1: printed PASS"
+  return 0
+}
+refuse partial.json "context.wsbench.complete: false"
+refuse nonsense_failed.json "benchmarks\[[0-9]*\]: benchmark messages/medium failed: verify"
+refuse nonsense_missing_dimension.json "no entry for dimension 'permissions'"
+refuse nonsense_deleted_dimension.json "no entry for messages/medium"
+refuse nonsense_empty.json "benchmarks: empty"
+refuse nonsense_negative_time.json "real_time: -5 is not a positive number"
+refuse nonsense_zero_time.json "cpu_time: 0 is not a positive number"
+refuse nonsense_string_number.json "ops_per_second: expected a number, found a string"
+refuse nonsense_missing_time.json "real_time: missing"
+refuse nonsense_duplicate.json "duplicate of benchmarks"
+refuse nonsense_negative_probe.json "probe_ns: -1 is not a positive number"
+# The same as BASE.
+expect 2 "$data/nonsense_negative_time.json" "$data/base.json"
+grep -q "nonsense_negative_time.json: benchmarks" "$tmp/err" || fail "base not named"
+# save-baseline: a repetition without its machine-speed probe, or a bad one.
+expect 2 save-baseline "$data/nonsense_no_probe.json" "$tmp/np.json"
+grep -q "probe_ns: missing" "$tmp/err" || fail "no_probe: $(cat "$tmp/err")"
+[ ! -e "$tmp/np.json" ] || fail "baseline written without probes"
+expect 2 save-baseline "$data/nonsense_negative_probe.json" "$tmp/np.json"
+[ ! -e "$tmp/np.json" ] || fail "baseline written with probe_ns -1"
+# Output files: a device node and a symlink are written through.
+if mknod "$tmp/null" c 1 3 2>/dev/null; then
+  expect 0 "$data/base.json" "$data/identical.json" --json "$tmp/null"
+  [ -c "$tmp/null" ] || fail "--json replaced a device node"
+fi
+echo old >"$tmp/target.md"
+ln -s "$tmp/target.md" "$tmp/link.md"
+expect 0 "$data/base.json" "$data/identical.json" --markdown "$tmp/link.md"
+[ -L "$tmp/link.md" ] || fail "--markdown replaced a symlink"
+grep -q "PASS" "$tmp/target.md" || fail "--markdown did not write the symlink's target"
 echo "compare_cli_test: ok"

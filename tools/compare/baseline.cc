@@ -10,6 +10,8 @@
 #include "fmt/format.h"
 #include "record/atomic_file.h"
 #include "record/results_file.h"
+#include "record/statistics.h"
+#include "record/validate.h"
 #include "wsbench/status_macros.h"
 
 namespace wsbench::compare {
@@ -179,7 +181,7 @@ absl::StatusOr<ResultsFile> MergeRuns(const std::vector<ResultsFile>& runs) {
     for (const BenchmarkRun* r : reps) {
       for (const auto& [k, v] : r->numbers) keys.insert(k);
     }
-    for (const char* agg : {"mean", "median", "stddev", "cv", "min", "max"}) {
+    for (const char* agg : record::kAggregateNames) {
       BenchmarkRun a;
       a.name = name + "_" + agg;
       a.run_name = name;
@@ -193,25 +195,7 @@ absl::StatusOr<ResultsFile> MergeRuns(const std::vector<ResultsFile>& runs) {
           if (auto x = r->Number(k)) v.push_back(*x);
         }
         if (v.empty()) continue;
-        double mean = 0;
-        for (double x : v) mean += x;
-        mean /= static_cast<double>(v.size());
-        double var = 0;
-        for (double x : v) var += (x - mean) * (x - mean);
-        double sd = v.size() > 1 ? std::sqrt(var / static_cast<double>(v.size() - 1)) : 0;
-        std::sort(v.begin(), v.end());
-        double value = 0;
-        std::string_view which = agg;
-        if (which == "mean") value = mean;
-        if (which == "median") {
-          size_t n = v.size();
-          value = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-        }
-        if (which == "stddev") value = sd;
-        if (which == "cv") value = mean != 0 ? sd / mean : 0;
-        if (which == "min") value = v.front();
-        if (which == "max") value = v.back();
-        a.numbers[k] = value;
+        a.numbers[k] = record::Aggregate(agg, v);
       }
       a.numbers["repetitions"] = static_cast<double>(reps.size());
       grouped.push_back(std::move(a));
@@ -264,6 +248,10 @@ absl::Status SaveBaseline(const std::string& results_path,
                           const GateConfig& config) {
   WSBENCH_ASSIGN_OR_RETURN(ResultsFile run, record::ReadResultsFile(results_path));
   WSBENCH_RETURN_IF_ERROR(CheckBaselineCandidate(run, config));
+  // Every repetition carries its machine-speed probe: without it the
+  // speed check below would keep whatever was measured.
+  WSBENCH_RETURN_IF_ERROR(
+      record::CheckRun(run, {.allow_partial = false, .require_probe = true}));
   WSBENCH_ASSIGN_OR_RETURN(run, KeepUnhinderedRepetitions(std::move(run), config));
   if (!instructions_path.empty()) {
     WSBENCH_ASSIGN_OR_RETURN(ResultsFile instructions,

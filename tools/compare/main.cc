@@ -27,6 +27,7 @@
 #include "render.h"
 #include "record/atomic_file.h"
 #include "record/results_file.h"
+#include "record/validate.h"
 
 #ifndef WSBENCH_DEFAULT_GATE_CONFIG
 #define WSBENCH_DEFAULT_GATE_CONFIG ""
@@ -125,11 +126,17 @@ bool LoadConfig(const Options& o, GateConfig& config) {
   return true;
 }
 
+// Reads `path` and checks it is a sane record of a finished run
+// (record/validate.h); prints what is wrong and returns false otherwise.
 bool Load(const std::string& path, const std::string& instructions,
           ResultsFile& out) {
   auto file = wsbench::record::ReadResultsFile(path);
   if (!file.ok()) {
     std::cerr << "wsbench-compare: " << file.status().message() << "\n";
+    return false;
+  }
+  if (auto s = wsbench::record::CheckRun(*file, {}); !s.ok()) {
+    std::cerr << "wsbench-compare: " << s.message() << "\n";
     return false;
   }
   out = *std::move(file);
@@ -141,6 +148,10 @@ bool Load(const std::string& path, const std::string& instructions,
     auto counts = wsbench::record::ReadResultsFile(instructions);
     if (!counts.ok()) {
       std::cerr << "wsbench-compare: " << counts.status().message() << "\n";
+      return false;
+    }
+    if (auto s = wsbench::record::CheckRun(*counts, {}); !s.ok()) {
+      std::cerr << "wsbench-compare: " << s.message() << "\n";
       return false;
     }
     if (auto path = wsbench::compare::ReadCodePath(*counts); !path.ok()) {
@@ -194,6 +205,10 @@ int CompareMain(int argc, char** argv) {
   ResultsFile base, next;
   if (!Load(o.positional[0], o.base_instructions, base)) return 2;
   if (!Load(o.positional[1], o.new_instructions, next)) return 2;
+  if (auto s = wsbench::record::CheckCovers(base, next); !s.ok()) {
+    std::cerr << "wsbench-compare: " << s.message() << "\n";
+    return 2;
+  }
   return Emit(wsbench::compare::Compare(base, next, config), o);
 }
 

@@ -55,7 +55,7 @@ def entries(name, values_per_rep):
              "real_time": ops / v["ops_per_second"] * 1e9, "cpu_time": ops / v["ops_per_second"] * 1e9,
              "time_unit": "ns", "dimension": dim, "level": level, "ops": ops,
              "items_per_op": 0, "item_unit": "", "items_per_second": 0,
-             "latency_batch": 8, "verdict": "good"}
+             "latency_batch": 8, "verdict": "good", "probe_ns": 275000.0}
         e.update(v)
         out.append(e)
     for agg in ("mean", "median", "stddev"):
@@ -224,3 +224,40 @@ for e in unrelated["benchmarks"]:
     for key in ("name", "run_name"):
         e[key] = "renamed_" + e[key]
 write("unrelated.json", unrelated)
+
+# Runs wsbench-compare must refuse (exit 2, naming the file, the JSON path
+# and what is wrong); tests/compare_cli_test.sh walks them.
+def nonsense(name, edit):
+    run = results(13, revision="bbbbbbbbbbbb")
+    edit(run)
+    write("nonsense_" + name + ".json", run)
+
+
+def first_iteration(run, name="messages/medium"):
+    return next(b for b in run["benchmarks"]
+                if b["run_name"] == name and b["run_type"] == "iteration")
+
+
+def failed(run):
+    b = first_iteration(run)
+    b["error_occurred"] = True
+    b["error_message"] = "verify: 3 replies missing"
+
+
+def drop_dimension(run, dimension, listed):
+    run["benchmarks"] = [b for b in run["benchmarks"] if b["dimension"] != dimension]
+    if not listed:
+        run["context"]["wsbench"]["dimensions"].remove(dimension)
+
+
+nonsense("failed", failed)
+nonsense("missing_dimension", lambda r: drop_dimension(r, "permissions", True))
+nonsense("deleted_dimension", lambda r: drop_dimension(r, "messages", False))
+nonsense("empty", lambda r: r.update(benchmarks=[]))
+nonsense("negative_time", lambda r: first_iteration(r).update(real_time=-5.0))
+nonsense("zero_time", lambda r: first_iteration(r).update(cpu_time=0))
+nonsense("string_number", lambda r: first_iteration(r).update(ops_per_second="fast"))
+nonsense("missing_time", lambda r: first_iteration(r).pop("real_time"))
+nonsense("duplicate", lambda r: r["benchmarks"].append(copy.deepcopy(first_iteration(r))))
+nonsense("no_probe", lambda r: first_iteration(r).pop("probe_ns"))
+nonsense("negative_probe", lambda r: first_iteration(r).update(probe_ns=-1))
