@@ -419,6 +419,8 @@ void InstallStopHandlers() {
   action.sa_flags = SA_RESETHAND;  // a second signal terminates as usual
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  // A closed terminal or a killed ssh session: keep what was measured too.
+  sigaction(SIGHUP, &action, nullptr);
 }
 
 int RunSuiteMain(int argc, char** argv, const std::vector<Dimension>& dimensions,
@@ -500,6 +502,24 @@ int RunSuiteMain(int argc, char** argv, const std::vector<Dimension>& dimensions
     return 2;
   }
 
+  // The output directory must take both files before anything is measured.
+  if (!options.out_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(options.out_dir, ec);
+    if (ec) {
+      err << fmt::format("wsbench: --out: cannot create '{}': {}\n",
+                         options.out_dir, ec.message());
+      return 2;
+    }
+    for (const char* file : {"/results.json", "/summary.md", "/report.html"}) {
+      if (absl::Status s = record::CheckWritable(options.out_dir + file);
+          !s.ok()) {
+        err << "wsbench: --out: " << s.message() << "\n";
+        return 2;
+      }
+    }
+  }
+
   // The plan.
   std::vector<BenchmarkResult> results;
   results.reserve(dims.size() * options.levels.size());
@@ -569,8 +589,10 @@ int RunSuiteMain(int argc, char** argv, const std::vector<Dimension>& dimensions
     info.complete = false;
     info.partial_reason = fmt::format(
         "interrupted by {} with {} of {} benchmark(s) unfinished",
-        signal_number == SIGINT ? "SIGINT" : signal_number == SIGTERM ? "SIGTERM"
-                                                                       : fmt::format("signal {}", signal_number),
+        signal_number == SIGINT    ? "SIGINT"
+        : signal_number == SIGTERM ? "SIGTERM"
+        : signal_number == SIGHUP  ? "SIGHUP"
+                                   : fmt::format("signal {}", signal_number),
         unfinished, plan.size());
   } else if (failed > 0) {
     info.complete = false;
@@ -598,12 +620,6 @@ int RunSuiteMain(int argc, char** argv, const std::vector<Dimension>& dimensions
   }
   int code = signal_number != 0 ? 128 + signal_number : failed > 0 ? 1 : 0;
   if (!options.out_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(options.out_dir, ec);
-    if (ec) {
-      err << fmt::format("wsbench: cannot create '{}': {}\n", options.out_dir, ec.message());
-      return code != 0 ? code : 1;
-    }
     const std::string json = ResultsJson(info, finished, degradation, &*thresholds);
     const std::string md = RenderSummary(info, finished, degradation, &*thresholds,
                                          SummaryFormat::kMarkdown, true);
@@ -625,7 +641,7 @@ int RunSuiteMain(int argc, char** argv, const std::vector<Dimension>& dimensions
       const std::string file = options.out_dir + "/" + name;
       if (absl::Status s = record::WriteFileAtomically(file, *content); !s.ok()) {
         err << "wsbench: " << s.message() << "\n";
-        if (code == 0) code = 1;
+        if (code == 0) code = 2;
       } else {
         written.push_back(file);
       }

@@ -9,7 +9,7 @@
 // within ~0.1 s, with no timer per op), Verify(). After the repetition's
 // passes, a latency pass times consecutive batches of Run() with the
 // calibrated BenchClock into a Histogram. Only one workload is alive at a
-// time. A stop request (SIGINT/SIGTERM) ends the run between chunks or
+// time. A stop request (SIGINT/SIGTERM/SIGHUP) ends the run between chunks or
 // batches; finished repetitions are written as a partial run.
 //
 // Exit codes: 0, 1 (a benchmark failed Setup/Verify), 2 (bad flags or
@@ -30,7 +30,8 @@ namespace wsbench::bench {
 void RequestStop(int signal_number);
 int StopSignal();  // 0 when no stop was requested
 void ClearStop();
-// SIGINT and SIGTERM set the stop flag (a second signal kills as usual).
+// SIGINT, SIGTERM and SIGHUP set the stop flag (a second signal kills as
+// usual).
 void InstallStopHandlers();
 
 // The whole program minus --instructions: parses flags, runs, reports.

@@ -19,7 +19,10 @@ record::BenchmarkRun Entry(const BenchmarkResult& r,
   run.run_name = r.name();
   run.dimension = r.dimension;
   run.level = r.level;
-  run.numbers["repetitions"] = static_cast<double>(info.repetitions);
+  // The repetitions this benchmark kept (fewer than requested when the run
+  // was interrupted); context.wsbench.repetitions is the request.
+  run.numbers["repetitions"] = static_cast<double>(
+      r.repetitions.empty() ? info.repetitions : r.repetitions.size());
   run.numbers["threads"] = 1;
   run.numbers["ops"] = static_cast<double>(r.ops);
   run.numbers["items_per_op"] = r.items_per_op;

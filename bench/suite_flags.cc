@@ -103,8 +103,10 @@ levels x dimensions summary (throughput, P95, verdicts, degradation).
 
 Google Benchmark flags pass through; --benchmark_filter=REGEX selects
 <dimension>/<level> names (a leading '-' negates).
-Exit codes: 0 ok, 1 a benchmark failed its checks, 2 bad flags,
-130/143 interrupted (partial results written, marked complete=false).
+Exit codes: 0 ok, 1 a benchmark failed its checks, 2 bad flags or an
+--out directory that cannot be written (checked before measuring),
+129/130/143 interrupted by SIGHUP/SIGINT/SIGTERM (partial results written,
+marked complete=false).
 )";
 }
 

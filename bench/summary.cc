@@ -87,10 +87,23 @@ std::string RenderSummary(const record::RunInfo& info,
   const bool marks_terminal = md || terminal;
   std::string out;
   out += md ? "# wsbench summary\n\n" : "\n";
+  // Repetitions actually kept: an interrupted benchmark may have fewer.
+  std::vector<std::string> short_of;
+  for (const BenchmarkResult& r : results) {
+    const int64_t kept = static_cast<int64_t>(r.repetitions.size());
+    if (!r.error && kept < info.repetitions) {
+      short_of.push_back(fmt::format("{} {} of {}", r.name(), kept, info.repetitions));
+    }
+  }
+  const std::string medians_of =
+      short_of.empty()
+          ? fmt::format("medians of {} repetition(s)", info.repetitions)
+          : fmt::format("medians of {} repetition(s), fewer where interrupted ({})",
+                        info.repetitions, fmt::join(short_of, ", "));
   out += fmt::format(
-      "wsbench {}: {} benchmarks, medians of {} repetition(s), seed {}; timer {} "
+      "wsbench {}: {} benchmarks, {}, seed {}; timer {} "
       "(overhead {:.1f} ns per reading pair, subtracted; {:.3f} ticks/ns){}\n",
-      SuiteVersion(), results.size(), info.repetitions, info.seed, info.timer.source,
+      SuiteVersion(), results.size(), medians_of, info.seed, info.timer.source,
       info.timer.overhead_ns, info.timer.ticks_per_ns, md ? "" : "");
   if (!info.complete) {
     out += md ? fmt::format("\n**PARTIAL RUN: {}**\n", info.partial_reason)

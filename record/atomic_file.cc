@@ -146,6 +146,45 @@ absl::Status ReplaceAtomically(const std::string& target,
 
 }  // namespace
 
+absl::Status CheckWritable(const std::string& path) {
+  if (path.empty()) {
+    return absl::InvalidArgumentError("cannot write '': empty file name");
+  }
+  if (std::optional<int> fd = DescriptorOf(path)) {
+    if (::fcntl(*fd, F_GETFL) < 0) return Fail(path, "descriptor", errno);
+    return absl::OkStatus();
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    return absl::InvalidArgumentError(
+        fmt::format("cannot write '{}': it is a directory", path));
+  }
+  if (IsWrittenThrough(path)) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC | O_NONBLOCK);
+    // A FIFO without a reader (ENXIO) is still writable once one opens it.
+    if (fd < 0 && errno != ENXIO) return Fail(path, "open", errno);
+    if (fd >= 0) ::close(fd);
+    return absl::OkStatus();
+  }
+  std::string target = path;
+  if (char* resolved = ::realpath(path.c_str(), nullptr)) {
+    target = resolved;
+    std::free(resolved);
+  }
+  const size_t slash = target.rfind('/');
+  std::string temp =
+      (slash == std::string::npos ? std::string()
+                                  : target.substr(0, slash + 1)) +
+      ".wsbench-check.XXXXXX";
+  std::vector<char> name(temp.begin(), temp.end());
+  name.push_back('\0');
+  const int fd = ::mkostemp(name.data(), O_CLOEXEC);
+  if (fd < 0) return Fail(path, "cannot create a file in its directory", errno);
+  ::close(fd);
+  ::unlink(name.data());
+  return absl::OkStatus();
+}
+
 bool IsWrittenThrough(const std::string& path) {
   if (DescriptorOf(path)) return true;
   struct stat st;

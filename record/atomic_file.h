@@ -32,6 +32,12 @@ namespace wsbench::record {
 absl::Status WriteFileAtomically(const std::string& path,
                                  std::string_view content);
 
+// Whether WriteFileAtomically(path, ...) can succeed, checked before work
+// whose output it is: a written-through target can be opened for writing;
+// otherwise a temporary file can be created (and is removed) in the
+// directory. Internal error naming the path and errno's text otherwise.
+absl::Status CheckWritable(const std::string& path);
+
 // Whether `path` names a descriptor or a file that is written through
 // rather than replaced (see above); false for regular files and paths
 // that do not exist.

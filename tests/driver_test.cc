@@ -108,6 +108,43 @@ std::string ReadFile(const fs::path& path) {
 
 const std::vector<Dimension> kFake = {{"fake", "widgets", MakeCounting}};
 
+// Counts Setup calls (nothing must be measured before --out is checked).
+std::atomic<int> g_setups{0};
+class SetupCountingWorkload : public CountingWorkload {
+ public:
+  absl::Status Setup(const LoadLevel& level, const WorkloadOptions& options) override {
+    ++g_setups;
+    return CountingWorkload::Setup(level, options);
+  }
+};
+std::unique_ptr<Workload> MakeSetupCounting() {
+  return std::make_unique<SetupCountingWorkload>();
+}
+
+// Makes DIR/results.json unwritable (a non-empty directory) once measuring
+// has begun, after the driver checked it.
+fs::path g_sabotage_dir;
+class SabotagingWorkload : public CountingWorkload {
+ public:
+  absl::Status Setup(const LoadLevel& level, const WorkloadOptions& options) override {
+    fs::create_directories(g_sabotage_dir / "results.json" / "child");
+    return CountingWorkload::Setup(level, options);
+  }
+};
+std::unique_ptr<Workload> MakeSabotaging() { return std::make_unique<SabotagingWorkload>(); }
+
+// Stops the run (as SIGINT would) once its first repetition has finished.
+class StopAfterFirstRepetition : public CountingWorkload {
+ public:
+  void AddCounters(std::map<std::string, double>& counters) const override {
+    CountingWorkload::AddCounters(counters);
+    RequestStop(SIGINT);
+  }
+};
+std::unique_ptr<Workload> MakeStopAfterFirst() {
+  return std::make_unique<StopAfterFirstRepetition>();
+}
+
 TEST(DriverTest, CompleteRunWritesResultsSummaryAndReport) {
   const fs::path dir = TempDir("wsbench_driver_ok");
   MainResult r = RunMain({"--levels=minimal,light", "--repetitions=3", "--min-ops=2000", "--out",
@@ -229,6 +266,64 @@ TEST(DriverTest, FailedCheckExitsOneAndMarksTheRun) {
   const std::string json = ReadFile(dir / "results.json");
   EXPECT_NE(json.find("\"error_occurred\": true"), std::string::npos);
   EXPECT_NE(json.find("\"complete\": false"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(DriverTest, UnwritableOutExitsTwoBeforeMeasuring) {
+  const fs::path dir = TempDir("wsbench_driver_unwritable");
+  fs::create_directories(dir);
+  { std::ofstream(dir / "file") << "x"; }
+  fs::create_directories(dir / "taken" / "results.json" / "child");
+  const std::vector<Dimension> dims = {{"fake", "", MakeSetupCounting}};
+  for (const fs::path& out : {dir / "file" / "sub", dir / "taken"}) {
+    g_setups = 0;
+    MainResult r = RunMain({"--levels=minimal", "--repetitions=1", "--out", out.string()}, dims);
+    EXPECT_EQ(r.code, 2) << out;
+    EXPECT_NE(r.err.find("wsbench: --out: "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(out.string()), std::string::npos) << r.err;
+    EXPECT_EQ(g_setups.load(), 0) << "measured before checking " << out;
+    EXPECT_EQ(r.out.find("Wrote"), std::string::npos) << r.out;
+  }
+  fs::remove_all(dir);
+}
+
+TEST(DriverTest, AFailedWriteIsNeverReportedAsWritten) {
+  g_sabotage_dir = TempDir("wsbench_driver_sabotage");
+  const std::vector<Dimension> dims = {{"fake", "", MakeSabotaging}};
+  MainResult r = RunMain(
+      {"--levels=minimal", "--repetitions=1", "--out", g_sabotage_dir.string()}, dims);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("results.json"), std::string::npos) << r.err;
+  EXPECT_EQ(r.out.find("Wrote " + (g_sabotage_dir / "results.json").string()),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("Wrote " + (g_sabotage_dir / "summary.md").string()),
+            std::string::npos)
+      << r.out;
+  fs::remove_all(g_sabotage_dir);
+}
+
+TEST(DriverTest, PartialResultsCountTheRepetitionsKept) {
+  const fs::path dir = TempDir("wsbench_driver_kept");
+  const std::vector<Dimension> dims = {{"fake", "", MakeStopAfterFirst}};
+  MainResult r = RunMain(
+      {"--levels=minimal", "--repetitions=3", "--min-ops=2000", "--out", dir.string()}, dims);
+  EXPECT_EQ(r.code, 128 + SIGINT) << r.err;
+  EXPECT_NE(r.out.find("fewer where interrupted (fake/minimal 1 of 3)"), std::string::npos)
+      << r.out;
+  const std::string json = ReadFile(dir / "results.json");
+  simdjson::ondemand::parser parser;
+  simdjson::padded_string padded(json);
+  simdjson::ondemand::document doc = parser.iterate(padded);
+  int entries = 0;
+  for (auto entry : doc["benchmarks"].get_array()) {
+    simdjson::ondemand::object b = entry.get_object();
+    EXPECT_EQ(int64_t(b["repetitions"].get_int64()), 1)
+        << std::string_view(b["name"].get_string());
+    ++entries;
+  }
+  EXPECT_EQ(entries, 7);  // 1 repetition + 6 aggregates
+  EXPECT_NE(ReadFile(dir / "summary.md").find("fake/minimal 1 of 3"), std::string::npos);
   fs::remove_all(dir);
 }
 
