@@ -191,8 +191,13 @@ std::string RenderSummary(const record::RunInfo& info,
     auto deg = std::find_if(degradation.begin(), degradation.end(),
                             [&](const record::Degradation& x) { return x.dimension == d; });
     if (deg != degradation.end()) {
-      line += fmt::format("degradation {:.1f}% ({} -> {})", deg->pct, deg->lowest_level,
-                          deg->highest_level);
+      const Verdict v = thresholds == nullptr
+                            ? Verdict::kNone
+                            : thresholds->DegradationVerdict(d, deg->pct);
+      line += fmt::format(
+          "degradation {} ({} -> {})",
+          WithMark(fmt::format("{:.1f}%", deg->pct), v, marks_terminal),
+          deg->lowest_level, deg->highest_level);
     } else {
       line += "degradation n/a (one level run)";
     }
@@ -251,8 +256,14 @@ std::string RenderSummary(const record::RunInfo& info,
           for (const BenchmarkResult& r : results) {
             if (r.dimension != d || r.error) continue;
             if (const auto v = r.MedianOf(key)) {
-              shares += fmt::format("{}{} {:.0f}%", shares.empty() ? "" : ", ",
-                                    r.level, *v);
+              const Verdict verdict =
+                  thresholds == nullptr
+                      ? Verdict::kNone
+                      : thresholds->CounterVerdict(d, key, *v);
+              shares +=
+                  fmt::format("{}{} {}", shares.empty() ? "" : ", ", r.level,
+                              WithMark(fmt::format("{:.0f}%", *v), verdict,
+                                       marks_terminal));
             }
           }
           line += fmt::format("; {} time as a share of the op's: {}",

@@ -124,6 +124,32 @@ absl::StatusOr<Thresholds> Thresholds::Parse(std::string_view json, std::string_
                                   higher ? nullptr : &t.p95_per_item);
           if (!bands.ok()) return bands.status();
           (higher ? t.throughput : t.p95_us) = *bands;
+        } else if (f == "degradation_pct") {
+          object bands_obj;
+          if (field.value().get_object().get(bands_obj))
+            return BadFile(source, path + "." + f, "not an object");
+          auto bands =
+              ParseBands(bands_obj, source, path + "." + f, false, nullptr);
+          if (!bands.ok()) return bands.status();
+          t.degradation_pct = *bands;
+        } else if (f == "counters") {
+          object counters;
+          if (field.value().get_object().get(counters))
+            return BadFile(source, path + "." + f, "not an object");
+          for (auto counter : counters) {
+            std::string_view ckey;
+            if (counter.unescaped_key().get(ckey))
+              return BadFile(source, path + ".counters", "bad key");
+            const std::string c(ckey);
+            object bands_obj;
+            if (counter.value().get_object().get(bands_obj)) {
+              return BadFile(source, path + ".counters." + c, "not an object");
+            }
+            auto bands = ParseBands(bands_obj, source, path + ".counters." + c,
+                                    true, nullptr);
+            if (!bands.ok()) return bands.status();
+            t.counters[c] = *bands;
+          }
         }
       }
       result.dimensions_[name] = t;
@@ -160,6 +186,27 @@ Verdict Thresholds::P95Verdict(std::string_view dimension, double p95_us, double
   if (t->p95_per_item && items_per_op > 0) p95_us /= items_per_op;
   if (p95_us <= t->p95_us->excellent) return Verdict::kExcellent;
   if (p95_us <= t->p95_us->good) return Verdict::kGood;
+  return Verdict::kPoor;
+}
+
+Verdict Thresholds::DegradationVerdict(std::string_view dimension,
+                                       double pct) const {
+  const DimensionThresholds* t = Find(dimension);
+  if (t == nullptr || !t->degradation_pct) return Verdict::kNone;
+  if (pct <= t->degradation_pct->excellent) return Verdict::kExcellent;
+  if (pct <= t->degradation_pct->good) return Verdict::kGood;
+  return Verdict::kPoor;
+}
+
+Verdict Thresholds::CounterVerdict(std::string_view dimension,
+                                   std::string_view counter,
+                                   double value) const {
+  const DimensionThresholds* t = Find(dimension);
+  if (t == nullptr) return Verdict::kNone;
+  auto it = t->counters.find(counter);
+  if (it == t->counters.end()) return Verdict::kNone;
+  if (value >= it->second.excellent) return Verdict::kExcellent;
+  if (value >= it->second.good) return Verdict::kGood;
   return Verdict::kPoor;
 }
 

@@ -3,9 +3,16 @@
 //
 // Layout of the file (JSON, extra members ignored):
 //   {"version": 1, "dimensions": {"<dimension>": {
-//      "rate": "ops" | "items",            // which rate the throughput bands judge
-//      "throughput": {"excellent": F, "good": F},   // higher is better
-//      "p95_us": {"excellent": F, "good": F, "per_item": bool}}}}  // lower is better
+//      "rate": "ops" | "items",            // which rate the throughput bands
+//      judge "throughput": {"excellent": F, "good": F},   // higher is better
+//      "p95_us": {"excellent": F, "good": F, "per_item": bool},   // lower is
+//      better "degradation_pct": {"excellent": F, "good": F},   // lower is
+//      better "counters": {"<counter>": {"excellent": F, "good": F}}}}}  //
+//      higher is better
+// degradation_pct judges the drop of throughput from the lowest to the
+// highest level run; counters judge a benchmark counter's median (e.g.
+// messages' bare_simdjson_share_pct: the reference's time as a share of the
+// op's).
 // Both bands are optional per dimension; a dimension missing from the file
 // gets Verdict::kNone. Parsing is O(file size) with simdjson on-demand;
 // a Thresholds is an immutable map afterwards (thread-compatible).
@@ -43,6 +50,8 @@ struct DimensionThresholds {
   std::optional<Bands> throughput; // higher is better
   std::optional<Bands> p95_us;     // lower is better
   bool p95_per_item = false;
+  std::optional<Bands> degradation_pct;                // lower is better
+  std::map<std::string, Bands, std::less<>> counters;  // higher is better
 };
 
 class Thresholds {
@@ -60,6 +69,10 @@ class Thresholds {
   Verdict ThroughputVerdict(std::string_view dimension, double rate) const;
   // `items_per_op` is used when the bands are per item (0 = 1).
   Verdict P95Verdict(std::string_view dimension, double p95_us, double items_per_op) const;
+  Verdict DegradationVerdict(std::string_view dimension, double pct) const;
+  // kNone when the dimension has no bands for `counter`.
+  Verdict CounterVerdict(std::string_view dimension, std::string_view counter,
+                         double value) const;
 
  private:
   std::map<std::string, DimensionThresholds, std::less<>> dimensions_;

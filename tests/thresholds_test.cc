@@ -17,7 +17,9 @@ constexpr const char* kGood = R"({
                   "throughput": {"excellent": 300e6, "good": 100e6},
                   "p95_us": {"excellent": 0.01, "good": 0.03, "per_item": true}},
     "permissions": {"throughput": {"excellent": 50e6, "good": 10e6},
-                    "p95_us": {"excellent": 0.1, "good": 0.3}},
+                    "p95_us": {"excellent": 0.1, "good": 0.3},
+                    "degradation_pct": {"excellent": 20, "good": 60},
+                    "counters": {"bare_share_pct": {"excellent": 66.7, "good": 33.3}}},
     "bare": {}
   }
 })";
@@ -41,9 +43,26 @@ TEST(ThresholdsTest, ParsesAndJudges) {
   // Per item: 1 µs per publish of 200 deliveries = 0.005 µs per delivery.
   EXPECT_EQ(t->P95Verdict("broadcast", 1.0, 200), Verdict::kExcellent);
   EXPECT_EQ(t->P95Verdict("broadcast", 1.0, 10), Verdict::kPoor);
+  // Degradation: lower is better.
+  EXPECT_EQ(t->DegradationVerdict("permissions", 20),
+            Verdict::kExcellent);  // boundary
+  EXPECT_EQ(t->DegradationVerdict("permissions", -5),
+            Verdict::kExcellent);  // grows
+  EXPECT_EQ(t->DegradationVerdict("permissions", 53), Verdict::kGood);
+  EXPECT_EQ(t->DegradationVerdict("permissions", 74), Verdict::kPoor);
+  // Counters: higher is better; an unlisted counter has no verdict.
+  EXPECT_EQ(t->CounterVerdict("permissions", "bare_share_pct", 70),
+            Verdict::kExcellent);
+  EXPECT_EQ(t->CounterVerdict("permissions", "bare_share_pct", 40),
+            Verdict::kGood);
+  EXPECT_EQ(t->CounterVerdict("permissions", "bare_share_pct", 10),
+            Verdict::kPoor);
+  EXPECT_EQ(t->CounterVerdict("permissions", "other_pct", 10), Verdict::kNone);
   // Unknown dimension or no bands: no verdict.
   EXPECT_EQ(t->ThroughputVerdict("nope", 1), Verdict::kNone);
   EXPECT_EQ(t->P95Verdict("bare", 1, 0), Verdict::kNone);
+  EXPECT_EQ(t->DegradationVerdict("bare", 90), Verdict::kNone);
+  EXPECT_EQ(t->CounterVerdict("nope", "bare_share_pct", 1), Verdict::kNone);
 }
 
 TEST(ThresholdsTest, VerdictNamesMarksAndWorst) {
@@ -83,6 +102,14 @@ TEST(ThresholdsTest, BadFilesGiveClearErrors) {
   ExpectError(R"({"dimensions": {"x": {"rate": "bytes"}}})", "dimensions.x.rate");
   ExpectError(R"({"dimensions": {"x": {"p95_us": {"excellent": -1, "good": 1}}}})",
               "positive");
+  ExpectError(
+      R"({"dimensions": {"x": {"degradation_pct": {"excellent": 60, "good": 20}}}})",
+      "dimensions.x.degradation_pct: excellent (60) is worse than good (20)");
+  ExpectError(
+      R"({"dimensions": {"x": {"counters": {"c": {"excellent": 1, "good": 5}}}}})",
+      "dimensions.x.counters.c: excellent (1) is worse than good (5)");
+  ExpectError(R"({"dimensions": {"x": {"counters": [1]}}})",
+              "dimensions.x.counters: not an object");
 }
 
 TEST(ThresholdsTest, MissingFileIsNotFound) {
@@ -101,6 +128,16 @@ TEST(ThresholdsTest, RepoFileSeedsTheTargets) {
   EXPECT_EQ(t->ThroughputVerdict("connections", 30e6), Verdict::kExcellent);
   EXPECT_NE(t->ThroughputVerdict("connections", 29e6), Verdict::kExcellent);
   EXPECT_EQ(t->ThroughputVerdict("messages", 5e6), Verdict::kExcellent);
+  // Degradation <= 20% and messages within 1.5x of bare simdjson.
+  for (const char* d :
+       {"connections", "messages", "subscriptions", "permissions"}) {
+    EXPECT_EQ(t->DegradationVerdict(d, 20), Verdict::kExcellent) << d;
+    EXPECT_NE(t->DegradationVerdict(d, 21), Verdict::kExcellent) << d;
+  }
+  EXPECT_EQ(t->CounterVerdict("messages", "bare_simdjson_share_pct", 100 / 1.5),
+            Verdict::kExcellent);
+  EXPECT_NE(t->CounterVerdict("messages", "bare_simdjson_share_pct", 60),
+            Verdict::kExcellent);
   EXPECT_EQ(t->ThroughputVerdict("subscriptions", 15e6), Verdict::kExcellent);
   EXPECT_EQ(t->ThroughputVerdict("broadcast", 300e6), Verdict::kExcellent);
   EXPECT_TRUE(t->Find("broadcast")->rate_is_items);
