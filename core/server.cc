@@ -712,6 +712,9 @@ void Server::Loop::OnMessage(int fd, const FrameEvent& ev) {
 void Server::Loop::HandleCommand(int fd, std::string_view text,
                                  size_t capacity) {
   const ConnectionId id = conns_[fd].id;
+  // An empty message reassembled from empty fragments has no storage (a
+  // null data pointer); the parser would memcpy from it. Give it a real one.
+  if (text.data() == nullptr) text = std::string_view("", 0);
   Command command;
   if (parser_->Parse(text, capacity, command) != MessageError::kOk) {
     const MessageErrorInfo& e = parser_->last_error();

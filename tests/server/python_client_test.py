@@ -147,6 +147,11 @@ class PubSubTest(unittest.TestCase):
                     reply = await recv_json(ws)
                     self.assertEqual(reply["type"], "error")
                     self.assertEqual(reply["code"], code, reply)
+                # Empty messages, whole and from empty fragments (found by
+                # fuzz_server: the reassembled message had a null pointer).
+                for empty in ["", ["", ""]]:
+                    await ws.send(empty)
+                    self.assertEqual((await recv_json(ws))["code"], "truncated")
                 await ws.send(b"\x01\x02")  # binary: not part of the protocol
                 self.assertEqual((await recv_json(ws))["code"], "unsupported_data")
                 await ws.send(json.dumps({"type": "ping", "id": 1}))
