@@ -67,8 +67,14 @@ BenchClock BenchClock::Calibrate(bool force_steady) {
     const uint64_t t1 = clock.Now();
     d = t1 - t0;
   }
-  std::nth_element(deltas.begin(), deltas.begin() + kPairs / 2, deltas.end());
+  std::sort(deltas.begin(), deltas.end());
   clock.overhead_ticks_ = std::max<uint64_t>(1, deltas[kPairs / 2]);
+  uint64_t tick = 0;
+  for (size_t i = 1; i < deltas.size(); ++i) {
+    const uint64_t step = deltas[i] - deltas[i - 1];
+    if (step > 0 && (tick == 0 || step < tick)) tick = step;
+  }
+  clock.tick_ticks_ = tick > 0 ? tick : clock.overhead_ticks_;
   return clock;
 }
 

@@ -6,7 +6,11 @@
 // an invariant TSC (constant_tsc and nonstop_tsc) and two calibration
 // windows agree within 0.5%; steady_clock otherwise. It then measures the
 // overhead of one back-to-back Now() pair (median of 20,001 pairs), which
-// the latency pass subtracts from every batch and prints. Now() costs one
+// the latency pass subtracts from every sample and prints, and the clock's
+// tick: the smallest step between distinct pair readings (a virtual TSC may
+// advance in steps of tens of ticks: 26 ticks, 10 ns, on this project's
+// AMD EPYC VM). The resolution is the larger of the two: a single-op time
+// below it is not a measurement. Now() costs one
 // rdtsc (or one clock_gettime via the vDSO); no allocation, thread-safe
 // after Calibrate().
 //
@@ -16,6 +20,7 @@
 #ifndef WSBENCH_BENCH_BENCH_CLOCK_H_
 #define WSBENCH_BENCH_BENCH_CLOCK_H_
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string_view>
@@ -57,11 +62,20 @@ class BenchClock {
   // Median cost of a back-to-back Now() pair, in ticks and ns.
   uint64_t overhead_ticks() const { return overhead_ticks_; }
   double overhead_ns() const { return overhead_ticks_ / ticks_per_ns_; }
+  // Smallest step seen between distinct pair readings (the overhead when
+  // every pair read the same).
+  uint64_t tick_ticks() const { return tick_ticks_; }
+  // max(overhead, tick): the shortest single-op time the clock resolves.
+  uint64_t resolution_ticks() const {
+    return std::max(overhead_ticks_, tick_ticks_);
+  }
+  double resolution_ns() const { return resolution_ticks() / ticks_per_ns_; }
 
  private:
   Source source_ = Source::kSteadyClock;
   double ticks_per_ns_ = 1.0;
   uint64_t overhead_ticks_ = 0;
+  uint64_t tick_ticks_ = 0;
 };
 
 }  // namespace wsbench::bench

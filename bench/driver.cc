@@ -20,7 +20,7 @@
 #include "fingerprint.h"
 #include "fmt/format.h"
 #include "fmt/ranges.h"
-#include "histogram.h"
+#include "latency_pass.h"
 #include "machine_probe.h"
 #include "memory_probe.h"
 #include "record/atomic_file.h"
@@ -80,18 +80,19 @@ struct Planned {
   BenchmarkResult* result;
 };
 
-// The latency pass aims for a batch at least this many timer overheads long.
-constexpr double kBatchOverheadFactor = 20;
-// ... and at least this many batches per pass.
-constexpr int64_t kMinBatches = 50;
 // A throughput chunk aims at this long, so a stop request is seen quickly.
 constexpr double kChunkNs = 0.1e9;
 
 class Runner {
  public:
-  Runner(const SuiteOptions& options, const Thresholds& thresholds, const BenchClock& clock,
-         std::ostream& err, bool progress)
-      : options_(options), thresholds_(thresholds), clock_(clock), err_(err), progress_(progress) {}
+  Runner(const SuiteOptions& options, const Thresholds& thresholds,
+         const BenchClock& clock, std::ostream& err, bool progress)
+      : options_(options),
+        thresholds_(thresholds),
+        clock_(clock),
+        err_(err),
+        progress_(progress),
+        latency_(clock) {}
 
   void RunAll(std::vector<Planned>& plan) {
     plan_ = &plan;
@@ -288,7 +289,10 @@ class Runner {
     }
     if (AllocCountingEnabled()) rep.numbers["allocs_per_op"] = allocs / total_ops;
 
-    if (!LatencyPass(state, p, w, ops, ns_per_op, rep)) return;
+    if (absl::Status s = latency_.Run(w, &Stopping, rep); !s.ok()) {
+      if (!absl::IsCancelled(s)) Fail(state, p, std::string(s.message()));
+      return;
+    }
     // The slower of the probes before and after: a repetition is only as
     // trustworthy as the worst moment it covers.
     rep.numbers["probe_ns"] = std::max(probe_before_ns, MachineProbeNs());
@@ -319,72 +323,12 @@ class Runner {
           100.0 * rep.numbers["ops_per_second"] / bound;
     }
     ApplyVerdicts(thresholds_, *p.result, rep);
-    for (const char* key : {"ops_per_second", "items_per_second", "p50_us", "p95_us", "p99_us",
-                            "allocs_per_op", "latency_batch"}) {
+    for (const char* key :
+         {"ops_per_second", "items_per_second", "p50_us", "p95_us", "p99_us",
+          "p999_us", "max_us", "allocs_per_op", "latency_samples"}) {
       if (auto it = rep.numbers.find(key); it != rep.numbers.end()) state.counters[key] = it->second;
     }
     p.result->repetitions.push_back(std::move(rep));
-  }
-
-  // Times consecutive batches of Run() into the histogram; false when
-  // interrupted or the pass fails verification.
-  bool LatencyPass(benchmark::State& state, Planned& p, Workload& w, int64_t ops,
-                   double ns_per_op, RepetitionResult& rep) {
-    const double overhead_ns = clock_.overhead_ns();
-    int64_t batch = static_cast<int64_t>(
-        std::ceil(kBatchOverheadFactor * overhead_ns / std::max(ns_per_op, 1e-3)));
-    batch = std::max<int64_t>(batch, 1);
-    const int64_t cap = std::max<int64_t>(1, ops / kMinBatches);
-    const bool timer_limited = batch > cap;
-    batch = std::min(batch, cap);
-
-    if (absl::Status s = w.Reset(); !s.ok()) {
-      Fail(state, p, "reset: " + s.ToString());
-      return false;
-    }
-    histogram_.Clear();
-    const uint64_t overhead_ticks = clock_.overhead_ticks();
-    const double ps_per_tick = 1000.0 / clock_.ticks_per_ns();
-    int64_t zero_samples = 0;
-    for (int64_t begin = 0; begin < ops; begin += batch) {
-      const int64_t end = std::min(ops, begin + batch);
-      const uint64_t t0 = clock_.Now();
-      w.Run(begin, end);
-      const uint64_t t1 = clock_.Now();
-      const uint64_t ticks = t1 - t0;
-      if (ticks <= overhead_ticks) {
-        ++zero_samples;
-        histogram_.Record(0);
-      } else {
-        histogram_.Record(static_cast<uint64_t>(
-            static_cast<double>(ticks - overhead_ticks) * ps_per_tick / static_cast<double>(end - begin)));
-      }
-      if (Stopping()) {
-        if (end < ops) return false;
-      }
-    }
-    if (absl::Status s = w.Verify(); !s.ok()) {
-      Fail(state, p, "verify (latency pass): " + s.ToString());
-      return false;
-    }
-    // Below this a per-op figure is within the timer's own noise.
-    const double resolution_us = overhead_ns / static_cast<double>(batch) / 1000.0;
-    rep.numbers["latency_batch"] = static_cast<double>(batch);
-    rep.numbers["latency_resolution_us"] = resolution_us;
-    rep.numbers["latency_samples"] = static_cast<double>(histogram_.count());
-    rep.numbers["latency_zero_samples"] = static_cast<double>(zero_samples);
-    const std::pair<const char*, double> percentiles[] = {
-        {"p50", 50.0}, {"p95", 95.0}, {"p99", 99.0}};
-    for (const auto& [name, pct] : percentiles) {
-      // Below the resolution the figure is not a measurement: NaN (null in
-      // the JSON) and the flag, never a number such as 0.
-      const double us = histogram_.Percentile(pct) / 1e6;
-      const bool below = us < resolution_us;
-      rep.numbers[std::string(name) + "_us"] = below ? NAN : us;
-      rep.bools[std::string(name) + "_below_resolution"] = below;
-    }
-    rep.bools["timer_limited"] = timer_limited;
-    return true;
   }
 
   const SuiteOptions& options_;
@@ -399,7 +343,7 @@ class Runner {
   double est_ns_per_op_ = 0;
   size_t working_set_bytes_ = 0;
   ChaseResult chase_;
-  Histogram histogram_;
+  LatencyPass latency_;
 };
 
 bool FilterMatches(const std::regex& re, bool negate, const std::string& name) {
@@ -566,9 +510,12 @@ int RunSuiteMain(int argc, char** argv, const std::vector<Dimension>& dimensions
   if (dims.empty()) {
     out << "wsbench: no dimensions registered yet (the harnesses are bench/*_bench.cc)\n";
   }
-  out << fmt::format("wsbench: {} benchmark(s) x {} repetition(s); timer {} overhead {:.1f} ns "
-                     "(subtracted from every latency batch)\n",
-                     plan.size(), options.repetitions, clock.source_name(), clock.overhead_ns())
+  out << fmt::format(
+             "wsbench: {} benchmark(s) x {} repetition(s); timer {} overhead "
+             "{:.1f} ns "
+             "(subtracted from every latency sample), resolution {:.1f} ns\n",
+             plan.size(), options.repetitions, clock.source_name(),
+             clock.overhead_ns(), clock.resolution_ns())
       << std::flush;
   runner.RunAll(plan);
 
@@ -606,6 +553,7 @@ int RunSuiteMain(int argc, char** argv, const std::vector<Dimension>& dimensions
   info.timer.source = std::string(clock.source_name());
   info.timer.overhead_ns = clock.overhead_ns();
   info.timer.ticks_per_ns = clock.ticks_per_ns();
+  info.timer.resolution_ns = clock.resolution_ns();
   for (const LoadLevel& l : options.levels) info.levels.emplace_back(l.name);
   for (const Dimension* d : dims) info.dimensions.emplace_back(d->name);
   info.peak_rss_bytes = PeakRssBytes();

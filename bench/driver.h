@@ -7,10 +7,10 @@
 // Reset() untimed, Run(0, ops) timed as a whole by steady_clock (manual
 // time; Run is called on a few contiguous chunks so a stop request is seen
 // within ~0.1 s, with no timer per op), Verify(). After the repetition's
-// passes, a latency pass times consecutive batches of Run() with the
+// passes, the latency pass (latency_pass.h) times single ops with the
 // calibrated BenchClock into a Histogram. Only one workload is alive at a
 // time. A stop request (SIGINT/SIGTERM/SIGHUP) ends the run between chunks or
-// batches; finished repetitions are written as a partial run.
+// single timed ops; finished repetitions are written as a partial run.
 //
 // Exit codes: 0, 1 (a benchmark failed Setup/Verify), 2 (bad flags or
 // thresholds file), 128 + signal when interrupted.

@@ -134,8 +134,14 @@ std::string DimensionCard(const Report& r, const DimensionSummary& d) {
                         std::vector<double>(n, exc), std::vector<double>(n, kInf)});
   }
 
+  // What a latency point is: one op (or the op's named part) timed alone.
+  const BenchmarkSummary& first_run = r.benchmarks[d.benchmarks.front()];
+  const std::string& rule = first_run.latency_rule;
+  const size_t part = rule.find(':');
   LineChart lat;
-  lat.title = "latency per op, µs (log)";
+  lat.title = part == std::string::npos || rule.find(" | ") != std::string::npos
+                  ? "latency per op, µs (log)"
+                  : "latency per " + rule.substr(part + 1) + ", µs (log)";
   lat.unit = "µs";
   lat.x_labels = r.levels;
   Series p50{"P50", "p50_us", "s-p50", false, {}}, p95{"P95", "p95_us", "s-p95", false, {}},
@@ -146,7 +152,8 @@ std::string DimensionCard(const Report& r, const DimensionSummary& d) {
     p50.points.push_back({b.level_index, b.p50_us, b.name});
     p95.points.push_back({b.level_index, b.p95_us, b.name});
     p99.points.push_back({b.level_index, b.p99_us, b.name});
-    if (const BenchmarkSummary* base = BaselineOf(r, b.name)) {
+    const BenchmarkSummary* base = BaselineOf(r, b.name);
+    if (base != nullptr && base->latency_rule == b.latency_rule) {
       base_p95.points.push_back({b.level_index, base->p95_us, b.name});
     }
   }
@@ -176,6 +183,26 @@ std::string DimensionCard(const Report& r, const DimensionSummary& d) {
   if (!first.ops_note.empty()) meta += (meta.empty() ? "" : " · ") + Escape(first.ops_note);
   if (d.p95_per_item) meta += (meta.empty() ? "" : " · ") + std::string("P95 bands scale with ") +
                               Escape(d.item_unit.empty() ? "items" : d.item_unit) + " per op";
+  if (!rule.empty()) {
+    meta += (meta.empty() ? "" : " · ") + std::string("latency: ") +
+            (rule.rfind("single_op", 0) == 0 &&
+                     rule.find(" | ") == std::string::npos
+                 ? "each sample one op timed alone"
+                 : "rule " + Escape(rule));
+  }
+  std::string below_levels;
+  for (size_t i : d.benchmarks) {
+    const BenchmarkSummary& b = r.benchmarks[i];
+    if (b.p50_below || b.p95_below || b.p99_below) {
+      below_levels += (below_levels.empty() ? "" : ", ") + Escape(b.level);
+    }
+  }
+  if (!below_levels.empty()) {
+    meta += fmt::format(
+        " · percentiles at or below the timer's resolution ({} µs) are not "
+        "plotted: {}",
+        ShortNumber(first_run.latency_resolution_us), below_levels);
+  }
   int failed = 0;
   for (size_t i : d.benchmarks) failed += r.benchmarks[i].failed ? 1 : 0;
   if (failed > 0) meta += fmt::format(" · <b class=\"v-poor\">{} failed</b>", failed);
@@ -269,6 +296,9 @@ std::string ChangeSection(const Report& r) {
       bool is_rate = row.metric.find("per_second") != std::string::npos;
       if (std::string_view(group) == "p95" ? row.metric != "p95_us" : !is_rate) continue;
       if (row.cls == ChangeClass::kNew || row.cls == ChangeClass::kMissing) continue;
+      // No change to draw (e.g. a percentile sampled by another rule, or
+      // below the timer's resolution): listed below with its note instead.
+      if (!std::isfinite(row.change_pct)) continue;
       Bar bar;
       // A benchmark may have both rates (broadcast: publishes and deliveries).
       bar.label = row.metric == "items_per_second" ? row.benchmark + " (items/s)" : row.benchmark;
@@ -295,6 +325,10 @@ std::string ChangeSection(const Report& r) {
                             ChangeClassName(row.cls), Escape(row.benchmark),
                             row.cls == ChangeClass::kNew ? "new (not in the baseline)"
                                                          : "missing (in the baseline only)");
+    } else if (!std::isfinite(row.change_pct) && !row.note.empty()) {
+      listed += fmt::format("<li data-bench=\"{}\">{} {}: {}</li>",
+                            Escape(row.benchmark), Escape(row.benchmark),
+                            Escape(row.label), Escape(row.note));
     }
   }
   if (!listed.empty()) out += "<ul class=\"note\">" + listed + "</ul>\n";
@@ -340,6 +374,8 @@ std::string NumbersTable(const Report& r) {
       "<section><h2>All numbers (medians over repetitions)</h2>\n<table class=\"numbers\">"
       "<tr><th>benchmark</th><th>reps</th><th>ops/s</th><th>items/s</th><th>P50 µs</th>"
       "<th>P95 µs</th><th>P99 µs</th><th>allocs/op</th><th>verdict</th>";
+  // (≤x: at or below the timer's resolution x; see the latency rule per
+  // dimension.)
   if (r.has_baseline) out += "<th>base rate</th><th>base P95 µs</th>";
   out += "</tr>\n";
   for (const DimensionSummary& d : r.dimensions) {
@@ -360,7 +396,15 @@ std::string NumbersTable(const Report& r) {
         items.insert(items.size() - 5, " " + Escape(b.item_unit) + "/s");
       }
       out += items;
-      out += cell("p50_us", b.p50_us) + cell("p95_us", b.p95_us) + cell("p99_us", b.p99_us);
+      // At or below the resolution: "≤res", never a number of its own.
+      auto latency = [&](std::string_view metric, double v, bool below) {
+        return below ? fmt::format("<td class=\"below\">≤{}</td>",
+                                   ShortNumber(b.latency_resolution_us))
+                     : cell(metric, v);
+      };
+      out += latency("p50_us", b.p50_us, b.p50_below) +
+             latency("p95_us", b.p95_us, b.p95_below) +
+             latency("p99_us", b.p99_us, b.p99_below);
       out += cell("allocs_per_op", b.allocs_per_op);
       out += fmt::format("<td class=\"v-{}\">{}</td>", Escape(b.verdict), VerdictMark(b.verdict));
       if (r.has_baseline) {
@@ -479,6 +523,11 @@ std::string RenderHtml(const Report& r) {
   return html;
 }
 
+// A percentile for the Markdown table: "≤res" at or below the resolution.
+std::string LatencyCell(const BenchmarkSummary& b, double us, bool below) {
+  return below ? "≤" + ShortNumber(b.latency_resolution_us) : ShortNumber(us);
+}
+
 std::string RenderMarkdown(const Report& r) {
   const record::RunInfo& info = r.run.info;
   std::string md = fmt::format("# wsbench report\n\nrevision `{}`{} · {} · `{}`\n\n",
@@ -512,9 +561,12 @@ std::string RenderMarkdown(const Report& r) {
   for (const DimensionSummary& d : r.dimensions) {
     for (size_t i : d.benchmarks) {
       const BenchmarkSummary& b = r.benchmarks[i];
-      md += fmt::format("| {} | {} {} | {} | {} | {} | {} | {} |", b.name, ShortNumber(b.Value(d.rate_key())),
-                        d.rate_unit(), ShortNumber(b.p50_us), ShortNumber(b.p95_us),
-                        ShortNumber(b.p99_us), ShortNumber(b.allocs_per_op), VerdictMark(b.verdict));
+      md += fmt::format("| {} | {} {} | {} | {} | {} | {} | {} |", b.name,
+                        ShortNumber(b.Value(d.rate_key())), d.rate_unit(),
+                        LatencyCell(b, b.p50_us, b.p50_below),
+                        LatencyCell(b, b.p95_us, b.p95_below),
+                        LatencyCell(b, b.p99_us, b.p99_below),
+                        ShortNumber(b.allocs_per_op), VerdictMark(b.verdict));
       if (r.has_baseline) {
         std::string rate = "-", p95 = "-";
         for (const ChangeRow& c : r.changes) {

@@ -62,6 +62,17 @@ BenchmarkSummary Summarize(const record::ResultsFile& file, const std::string& n
   s.p50_us = PercentileMedian(file, name, "p50_us");
   s.p95_us = PercentileMedian(file, name, "p95_us");
   s.p99_us = PercentileMedian(file, name, "p99_us");
+  // NaN with repetitions behind it: the median is at or below the resolution.
+  auto below = [&](const char* key) {
+    return std::isnan(PercentileMedian(file, name, key)) &&
+           file.CountTrue(name, record::BelowResolutionKey(key)) > 0;
+  };
+  s.p50_below = below("p50_us");
+  s.p95_below = below("p95_us");
+  s.p99_below = below("p99_us");
+  s.latency_resolution_us =
+      Median(file.RepetitionValues(name, "latency_resolution_us"));
+  s.latency_rule = file.LatencyRule(name);
   s.allocs_per_op = Median(file.RepetitionValues(name, "allocs_per_op"));
   if (const record::BenchmarkRun* median = file.Aggregate(name, "median")) {
     if (auto it = median->strings.find("verdict"); it != median->strings.end()) {
@@ -321,6 +332,13 @@ absl::StatusOr<Report> BuildReport(const ReportInputs& in) {
           row.next = b.Value(metric);
           if (base == report.baseline.end()) {
             row.cls = ChangeClass::kNew;
+          } else if (metric == "p95_us" &&
+                     base->second.latency_rule != b.latency_rule) {
+            // A percentile sampled by another rule is another figure.
+            row.base = base->second.Value(metric);
+            row.note = "not compared: latency rule differs (base " +
+                       base->second.latency_rule + ", new " + b.latency_rule +
+                       ")";
           } else {
             row.base = base->second.Value(metric);
             row.change_pct = (row.next / row.base - 1) * 100;

@@ -46,6 +46,13 @@ struct BenchmarkSummary {
   double p50_us = kNaN;
   double p95_us = kNaN;
   double p99_us = kNaN;
+  // Which of P50/P95/P99 have a median at or below the timer's resolution
+  // (their value above is then NaN), and that resolution.
+  bool p50_below = false;
+  bool p95_below = false;
+  bool p99_below = false;
+  double latency_resolution_us = kNaN;
+  std::string latency_rule;  // ResultsFile::LatencyRule: "single_op", ...
   double allocs_per_op = kNaN;
   double items_per_op = 0;
   std::string item_unit;  // "deliveries", "bytes" or ""

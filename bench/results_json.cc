@@ -119,15 +119,20 @@ record::ResultsFile ResultsRecord(
       for (const auto& [key, unused] : keys) {
         const double value = record::Aggregate(aggregate, r.Values(key));
         agg.numbers[key] = value;
-        // A percentile aggregate that lies below the resolution says so.
-        const std::string flag = record::BelowResolutionKey(key);
-        if (!flag.empty() &&
-            std::any_of(r.repetitions.begin(), r.repetitions.end(),
-                        [&](const RepetitionResult& rep) {
-                          return rep.bools.count(flag) > 0;
-                        })) {
-          agg.bools[flag] = std::isnan(value);
+        // A percentile aggregate that is null says why: too few samples
+        // (every repetition), or a below-resolution value decided it.
+        const std::string below = record::BelowResolutionKey(key);
+        if (below.empty()) continue;
+        const std::string too_few = record::TooFewSamplesKey(key);
+        bool has_below = false, has_too_few = false, any_too_few = false;
+        for (const RepetitionResult& rep : r.repetitions) {
+          has_below |= rep.bools.count(below) > 0;
+          auto it = rep.bools.find(too_few);
+          has_too_few |= it != rep.bools.end();
+          any_too_few |= it != rep.bools.end() && it->second;
         }
+        if (has_too_few) agg.bools[too_few] = any_too_few && std::isnan(value);
+        if (has_below) agg.bools[below] = std::isnan(value) && !any_too_few;
       }
       const std::string_view agg_name(aggregate);
       if (thresholds != nullptr &&

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <optional>
 
 #include "fingerprint.h"
 #include "fmt/format.h"
+#include "latency_pass.h"
 #include "load_level.h"
 #include "record/format.h"
 
@@ -51,6 +54,34 @@ std::string RenderTable(const std::vector<std::string>& header,
   line(header);
   for (const auto& row : rows) line(row);
   return out;
+}
+
+// Why a percentile's median is null, if it is.
+enum class Missing { kNo, kBelowResolution, kTooFewSamples };
+
+Missing WhyMissing(const BenchmarkResult& r, const std::string& key) {
+  const std::optional<double> median = r.MedianOf(key);
+  if (!median || !std::isnan(*median)) return Missing::kNo;
+  for (const RepetitionResult& rep : r.repetitions) {
+    auto it = rep.bools.find(record::TooFewSamplesKey(key));
+    if (it != rep.bools.end() && it->second) return Missing::kTooFewSamples;
+  }
+  return Missing::kBelowResolution;
+}
+
+// A latency figure's median as text: "0.412", "≤0.010" (at or below the
+// timer's resolution, 0.010 µs), "n/a" (too few samples) or "-".
+std::string LatencyText(const BenchmarkResult& r, const std::string& key) {
+  switch (WhyMissing(r, key)) {
+    case Missing::kBelowResolution:
+      return "≤" +
+             record::FormatMicros(r.MedianOf("latency_resolution_us").value_or(NAN));
+    case Missing::kTooFewSamples:
+      return "n/a";
+    case Missing::kNo:
+      break;
+  }
+  return record::FormatMicros(r.MedianOf(key).value_or(NAN));
 }
 
 std::string WithMark(const std::string& value, Verdict v, bool terminal) {
@@ -102,9 +133,11 @@ std::string RenderSummary(const record::RunInfo& info,
                         info.repetitions, fmt::join(short_of, ", "));
   out += fmt::format(
       "wsbench {}: {} benchmarks, {}, seed {}; timer {} "
-      "(overhead {:.1f} ns per reading pair, subtracted; {:.3f} ticks/ns){}\n",
+      "(overhead {:.1f} ns per reading pair, subtracted; resolution {:.1f} ns; "
+      "{:.3f} ticks/ns){}\n",
       SuiteVersion(), results.size(), medians_of, info.seed, info.timer.source,
-      info.timer.overhead_ns, info.timer.ticks_per_ns, md ? "" : "");
+      info.timer.overhead_ns, info.timer.resolution_ns, info.timer.ticks_per_ns,
+      md ? "" : "");
   if (!info.complete) {
     out += md ? fmt::format("\n**PARTIAL RUN: {}**\n", info.partial_reason)
               : fmt::format("PARTIAL RUN: {}\n", info.partial_reason);
@@ -145,21 +178,20 @@ std::string RenderSummary(const record::RunInfo& info,
       const double rate = r->MedianOf(r->primary_rate_key()).value_or(NAN);
       const double p95 = r->MedianOf("p95_us").value_or(NAN);
       Verdict rv = Verdict::kNone, pv = Verdict::kNone;
-      // A median below the latency pass's resolution (NaN) is shown as
-      // "<res" and judged by the resolution, an upper bound.
-      const double resolution =
-          r->MedianOf("latency_resolution_us").value_or(NAN);
-      const bool below = std::isnan(p95) && r->MedianOf("p95_us").has_value();
+      // A median at or below the latency pass's resolution (NaN) is shown
+      // as "≤res" and judged by the resolution, an upper bound.
+      const bool below = WhyMissing(*r, "p95_us") == Missing::kBelowResolution;
       if (thresholds != nullptr) {
         rv = thresholds->ThroughputVerdict(d, rate);
-        const double bound = below ? resolution : p95;
-        if (!std::isnan(bound))
+        const double bound =
+            below ? r->MedianOf("latency_resolution_us").value_or(NAN) : p95;
+        if (!std::isnan(bound)) {
           pv = thresholds->P95Verdict(d, bound, r->items_per_op);
+        }
       }
       std::string rate_text =
           record::FormatShort(rate) + (r->error ? " FAILED" : "");
-      std::string p95_text = below ? "<" + record::FormatMicros(resolution)
-                                   : record::FormatMicros(p95);
+      std::string p95_text = LatencyText(*r, "p95_us");
       rate_row.push_back(WithMark(rate_text, rv, marks_terminal));
       p95_row.push_back(WithMark(p95_text, pv, marks_terminal));
     }
@@ -181,10 +213,57 @@ std::string RenderSummary(const record::RunInfo& info,
   out += fmt::format("\n{}Throughput (ops/s{}; median){}\n\n", md ? "## " : "", units_note,
                      md ? "" : ":");
   out += RenderTable(header, rate_rows, format);
-  out += fmt::format("\n{}P95 latency (µs per op; median){}\n\n", md ? "## " : "", md ? "" : ":");
+  out += fmt::format(
+      "\n{}P95 latency (µs per op, each op timed alone; median){}\n\n",
+      md ? "## " : "", md ? "" : ":");
   out += RenderTable(header, p95_rows, format);
+  out += fmt::format(
+      "\n≤x: at or below the timer's resolution (x µs), not resolved; the "
+      "throughput pass's mean per op is beside it in the tail table{}\n",
+      md ? "." : "");
 
-  // Per-dimension notes: degradation, allocations, latency batching, op notes.
+  // Tail latency at each dimension's highest level run: every percentile
+  // with the sample count behind it.
+  std::vector<std::string> tail_header = {"dimension", "level", "P50", "P95",
+                                          "P99",       "P99.9", "max", "mean",
+                                          "samples",   "rule"};
+  std::vector<std::vector<std::string>> tail_rows;
+  for (const std::string& d : dims) {
+    const BenchmarkResult* top = nullptr;
+    for (const BenchmarkResult& r : results) {
+      if (r.dimension == d && !r.repetitions.empty() &&
+          (top == nullptr || r.level_index > top->level_index)) {
+        top = &r;
+      }
+    }
+    if (top == nullptr) continue;
+    std::string rule = "-";
+    for (const RepetitionResult& rep : top->repetitions) {
+      if (auto it = rep.strings.find("latency_rule"); it != rep.strings.end()) {
+        rule = it->second;
+      }
+    }
+    const double samples = top->MedianOf("latency_samples").value_or(NAN);
+    tail_rows.push_back(
+        {d, top->level, LatencyText(*top, "p50_us"),
+         LatencyText(*top, "p95_us"), LatencyText(*top, "p99_us"),
+         LatencyText(*top, "p999_us"), LatencyText(*top, "max_us"),
+         record::FormatMicros(top->MedianOf("real_time").value_or(NAN) / 1000.0),
+         std::isnan(samples) ? "-" : fmt::format("{:.0f}", samples), rule});
+  }
+  if (!tail_rows.empty()) {
+    out += fmt::format(
+        "\n{}Tail latency at each dimension's highest level (µs per op; "
+        "median; mean = throughput pass){}\n\n",
+        md ? "## " : "", md ? "" : ":");
+    out += RenderTable(tail_header, tail_rows, format);
+    out += fmt::format(
+        "\nn/a: too few samples (P99.9 needs {}); rule single_op = each "
+        "sample one op timed alone; single_op:X = only the op's part X{}\n",
+        MinSamplesFor(99.9), md ? "." : "");
+  }
+
+  // Per-dimension notes: degradation, allocations, latency, op notes.
   out += fmt::format("\n{}Per dimension{}\n\n", md ? "## " : "", md ? "" : ":");
   for (const std::string& d : dims) {
     std::string line = (md ? "- **" : "  ") + d + (md ? "**: " : ": ");
@@ -202,31 +281,41 @@ std::string RenderSummary(const record::RunInfo& info,
       line += "degradation n/a (one level run)";
     }
     double max_allocs = -1;
-    int64_t min_batch = 0, max_batch = 0;
-    bool any_limited = false;
     std::string note;
+    std::vector<std::string> p95_below;  // levels
+    std::map<std::string, std::string>
+        extra;  // series -> "P95 x µs per unit at level"
     for (const BenchmarkResult& r : results) {
       if (r.dimension != d) continue;
       if (!r.ops_note.empty()) note = r.ops_note;
       if (auto a = r.MedianOf("allocs_per_op")) max_allocs = std::max(max_allocs, *a);
+      if (WhyMissing(r, "p95_us") == Missing::kBelowResolution) {
+        p95_below.push_back(r.level);
+      }
       for (const RepetitionResult& rep : r.repetitions) {
-        auto it = rep.numbers.find("latency_batch");
-        if (it != rep.numbers.end()) {
-          const int64_t b = static_cast<int64_t>(it->second);
-          min_batch = min_batch == 0 ? b : std::min(min_batch, b);
-          max_batch = std::max(max_batch, b);
+        for (const auto& [key, unit] : rep.strings) {
+          constexpr std::string_view kUnit = "_latency_unit";
+          if (key.size() <= kUnit.size() ||
+              !std::string_view(key).ends_with(kUnit))
+            continue;
+          const std::string series = key.substr(0, key.size() - kUnit.size());
+          extra[series] =
+              fmt::format("{} P50/P95/P99 {}/{}/{} µs {} (at {})", series,
+                          LatencyText(r, series + "_p50_us"),
+                          LatencyText(r, series + "_p95_us"),
+                          LatencyText(r, series + "_p99_us"), unit, r.level);
         }
-        auto lim = rep.bools.find("timer_limited");
-        if (lim != rep.bools.end() && lim->second) any_limited = true;
       }
     }
     if (max_allocs >= 0) line += fmt::format("; allocs/op up to {}", record::FormatMicros(max_allocs));
-    if (max_batch > 0) {
-      line += min_batch == max_batch ? fmt::format("; latency batch {} op(s)", max_batch)
-                                     : fmt::format("; latency batch {}..{} ops", min_batch, max_batch);
-      if (max_batch > 1) line += " (percentiles are per-op means of batches)";
+    if (!p95_below.empty()) {
+      std::string levels;
+      for (const std::string& l : p95_below)
+        levels += (levels.empty() ? "" : ", ") + l;
+      line +=
+          fmt::format("; P95 at or below the timer's resolution at {}", levels);
     }
-    if (any_limited) line += "; timer-limited at some levels (batch capped)";
+    for (const auto& [series, text] : extra) line += "; " + text;
     if (!note.empty()) line += "; " + note;
     // The highest level's memory bound (see memory_probe.h) and any reference
     // shares (<name>_share_pct: a reference measured in the same run, e.g.

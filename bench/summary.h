@@ -1,6 +1,9 @@
 // The end-of-run summary: the levels x dimensions tables of throughput and
-// P95 (medians over repetitions) with verdict marks, degradation per
-// dimension, the bottleneck, allocations per op, latency batching notes,
+// P95 (medians over repetitions) with verdict marks, the tail (P50 to P99.9,
+// max, the throughput pass's mean, samples and sampling rule) at each
+// dimension's highest level, degradation per dimension, the bottleneck,
+// allocations per op, latency notes (levels whose P95 is at or below the
+// timer's resolution, extra latency series such as broadcast's drains),
 // wall time and peak RSS. Rendered as aligned text for the console or as
 // Markdown for DIR/summary.md; both carry the same figures (numbers in
 // record/format.h's forms).

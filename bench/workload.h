@@ -7,9 +7,12 @@
 //   2. for each pass:
 //        Reset()              untimed: back to the state right after Setup.
 //        Run(begin, end) ...  timed: ops [begin, end) of the pass, in order.
-//                             The throughput pass calls Run(0, ops()) once;
-//                             the latency pass calls it on small consecutive
-//                             batches with a clock around each.
+//                             The throughput pass calls Run on a few large
+//                             chunks; the latency pass calls Run(i, i + 1)
+//                             with a clock around it for each op it times
+//                             (and Run on the untimed ops between), or
+//                             RunTimed(i, recorder) for a workload with
+//                             latency_series() (see latency_pass.h).
 //        Verify()             untimed: checks the pass's work (delivery
 //                             counts, checksums, error counts); an error here
 //                             fails the benchmark.
@@ -33,6 +36,26 @@
 #include "load_level.h"
 
 namespace wsbench::bench {
+
+// A latency series besides the op's own: a part of the work that runs on
+// its own schedule, such as broadcast's queue drains after every 16th
+// publish. Its figures are written as "<name>_p95_us" etc.
+struct LatencySeries {
+  std::string name;  // "drain"
+  std::string unit;  // what one sample is: "per queue drain"
+};
+
+// The latency pass's clock and histograms, for a workload that times the
+// parts of an op itself (Workload::RunTimed).
+class LatencyRecorder {
+ public:
+  virtual ~LatencyRecorder() = default;
+  // The calibrated clock (BenchClock ticks).
+  virtual uint64_t Now() const = 0;
+  // One sample read as t0 = Now() before the work and t1 = Now() after it,
+  // of series 0 (the op's own part) or i > 0 (latency_series()[i - 1]).
+  virtual void Record(int series, uint64_t t0, uint64_t t1) = 0;
+};
 
 struct WorkloadOptions {
   uint64_t seed = 0x5eed'2026;
@@ -61,6 +84,18 @@ class Workload {
   // Extra figures measured by the harness (e.g. bytes_per_connection,
   // savings_pct), added as counters to the results.
   virtual void AddCounters(std::map<std::string, double>& counters) const {}
+
+  // Latency series besides the op's own, for an op whose work includes a
+  // part on another schedule; empty (the default) when the op is timed
+  // whole.
+  virtual std::vector<LatencySeries> latency_series() const { return {}; }
+  // What the op's own latency covers when it is not the whole op (e.g.
+  // "publish"); part of the latency rule recorded in results.json.
+  virtual std::string latency_covers() const { return {}; }
+  // Called instead of Run(i, i + 1) by the latency pass when
+  // latency_series() is not empty: does exactly that op's work, recording
+  // its own part as series 0 and the other parts in their series.
+  virtual void RunTimed(int64_t i, LatencyRecorder& recorder) { Run(i, i + 1); }
 };
 
 using WorkloadFactory = std::unique_ptr<Workload> (*)();

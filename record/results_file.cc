@@ -255,6 +255,9 @@ absl::Status ParseRunInfo(od::value& v, const Where& where, RunInfo& out) {
                 } else if (k == "ticks_per_ns") {
                   WSBENCH_ASSIGN_OR_RETURN(out.timer.ticks_per_ns,
                                            GetDouble(tv, tw));
+                } else if (k == "resolution_ns") {
+                  WSBENCH_ASSIGN_OR_RETURN(out.timer.resolution_ns,
+                                           GetDouble(tv, tw));
                 }
                 return absl::OkStatus();
               }));
@@ -443,10 +446,11 @@ std::string RunInfoJson(const RunInfo& info) {
                     JsonQuote(f.cxx_flags), JsonQuote(f.build_type),
                     JsonQuote(f.git_revision), f.git_dirty ? "true" : "false"));
   field("timer", fmt::format("{{\"source\": {}, \"overhead_ns\": {}, "
-                             "\"ticks_per_ns\": {}}}",
+                             "\"ticks_per_ns\": {}, \"resolution_ns\": {}}}",
                              JsonQuote(info.timer.source),
                              JsonNumber(info.timer.overhead_ns),
-                             JsonNumber(info.timer.ticks_per_ns)));
+                             JsonNumber(info.timer.ticks_per_ns),
+                             JsonNumber(info.timer.resolution_ns)));
   field("wall_seconds", JsonNumber(info.wall_seconds));
   field("peak_rss_bytes", JsonNumber(info.peak_rss_bytes));
   field("levels", StringArray(info.levels));
@@ -541,14 +545,48 @@ int ResultsFile::CountTrue(std::string_view run_name,
   return count;
 }
 
-std::string BelowResolutionKey(std::string_view key) {
-  constexpr std::string_view kSuffix = "_us";
-  if (key.size() <= kSuffix.size() ||
-      key.substr(key.size() - kSuffix.size()) != kSuffix) {
+std::string ResultsFile::LatencyRule(std::string_view run_name) const {
+  std::set<std::string> rules;
+  for (const BenchmarkRun& run : runs) {
+    if (run.run_type != RunType::kIteration || run.run_name != run_name ||
+        run.failed()) {
+      continue;
+    }
+    if (auto it = run.strings.find("latency_rule"); it != run.strings.end()) {
+      rules.insert(it->second);
+    } else if (std::optional<double> k = run.Number("latency_batch")) {
+      rules.insert(*k == 1 ? std::string("single_op")
+                           : fmt::format("batch_mean:k={}", *k));
+    }
+  }
+  std::string joined;
+  for (const std::string& r : rules) {
+    joined += (joined.empty() ? "" : " | ") + r;
+  }
+  return joined;
+}
+
+namespace {
+
+// "<stem>_us" -> "<stem><suffix>"; empty for other keys.
+std::string FigureFlagKey(std::string_view key, std::string_view suffix) {
+  constexpr std::string_view kUnit = "_us";
+  if (key.size() <= kUnit.size() ||
+      key.substr(key.size() - kUnit.size()) != kUnit) {
     return {};
   }
-  return std::string(key.substr(0, key.size() - kSuffix.size())) +
-         "_below_resolution";
+  return std::string(key.substr(0, key.size() - kUnit.size())) +
+         std::string(suffix);
+}
+
+}  // namespace
+
+std::string BelowResolutionKey(std::string_view key) {
+  return FigureFlagKey(key, "_below_resolution");
+}
+
+std::string TooFewSamplesKey(std::string_view key) {
+  return FigureFlagKey(key, "_too_few_samples");
 }
 
 const BenchmarkRun* ResultsFile::Aggregate(

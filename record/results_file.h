@@ -59,6 +59,9 @@ struct TimerInfo {
   std::string source;  // "rdtsc" or "steady_clock"
   double overhead_ns = 0;
   double ticks_per_ns = 0;
+  // The shortest single-op time the clock resolves (max of a reading
+  // pair's cost and its tick); 0 in files written before it was recorded.
+  double resolution_ns = 0;
 };
 
 // context.wsbench.
@@ -133,6 +136,13 @@ struct ResultsFile {
   // How many kIteration entries of `run_name` (failed ones skipped) carry
   // the bool `key` as true, e.g. "p95_below_resolution".
   int CountTrue(std::string_view run_name, std::string_view key) const;
+  // The sampling rule behind `run_name`'s latency percentiles (see
+  // bench/latency_pass.h): its repetitions' latency_rule ("single_op",
+  // "single_op:publish"), or for files written before that field existed
+  // "single_op" when every repetition timed single ops (latency_batch 1)
+  // and "batch_mean:k=N" otherwise; several rules joined by " | " when
+  // repetitions differ; empty when the file does not say.
+  std::string LatencyRule(std::string_view run_name) const;
   // The aggregate entry of `run_name` called `aggregate_name`, or nullptr.
   const BenchmarkRun* Aggregate(std::string_view run_name,
                                 std::string_view aggregate_name) const;
@@ -145,6 +155,10 @@ struct ResultsFile {
 // is then null, so RepetitionValues leaves that repetition out). Empty for
 // keys not ending in "_us".
 std::string BelowResolutionKey(std::string_view key);
+// "p999_us" -> "p999_too_few_samples": the bool set when too few samples lie
+// beyond a percentile to report it (the number is then null). Empty for
+// keys not ending in "_us".
+std::string TooFewSamplesKey(std::string_view key);
 
 // Parses `json`; `source` names the input in error messages (a path).
 // InvalidArgument on malformed JSON or a missing/mistyped required field:

@@ -1,5 +1,6 @@
 #include "bench_clock.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "gtest/gtest.h"
@@ -28,6 +29,10 @@ TEST(BenchClockTest, CalibratedClockIsPlausible) {
   EXPECT_GT(clock.overhead_ticks(), 0u);
   EXPECT_GT(clock.overhead_ns(), 0.0);
   EXPECT_LT(clock.overhead_ns(), 2000.0);
+  EXPECT_GT(clock.tick_ticks(), 0u);
+  EXPECT_EQ(clock.resolution_ticks(),
+            std::max(clock.overhead_ticks(), clock.tick_ticks()));
+  EXPECT_GE(clock.resolution_ns(), clock.overhead_ns());
   ExpectAgreesWithSteadyClock(clock);
 #ifdef WSBENCH_HAVE_RDTSC
   EXPECT_TRUE(clock.source() == BenchClock::Source::kRdtsc ||

@@ -283,6 +283,47 @@ TEST(CompareTest, PercentilesBelowTheResolutionAreNotGated) {
   EXPECT_FALSE(row->gated);
 }
 
+TEST(CompareTest, PercentilesOfDifferentSamplingRulesAreNotGated) {
+  // The base predates latency_rule: batch means of 3 or 4 ops (the batch
+  // size flipped between repetitions); the new run times single ops with
+  // a P95 twice as high. Not the same figure, so not a regression.
+  ResultsFile base = WithProbes(kQuietRates, kQuietProbes);
+  ResultsFile next = base;
+  for (size_t i = 0; i < base.runs.size(); ++i) {
+    base.runs[i].numbers["p95_us"] = 0.05;
+    base.runs[i].numbers["latency_batch"] = i % 2 == 0 ? 3 : 4;
+    next.runs[i].numbers["p95_us"] = 0.10;
+    next.runs[i].strings["latency_rule"] = "single_op";
+  }
+  Comparison c = Compare(base, next, RepoConfig());
+  const MetricRow* row = Row(c, "permissions/medium", "p95_us");
+  ASSERT_NE(row, nullptr);
+  EXPECT_FALSE(row->gated);
+  EXPECT_NE(row->note.find(
+                "latency rule differs (base batch_mean:k=3 | batch_mean:k=4, "
+                "new single_op)"),
+            std::string::npos)
+      << row->note;
+  EXPECT_EQ(c.regressions, 0);
+  // Throughput is the same figure either way and still gated.
+  EXPECT_TRUE(Row(c, "permissions/medium", "ops_per_second")->gated);
+
+  // A base of single ops (latency_batch 1) is the new rule's figure: gated.
+  for (record::BenchmarkRun& run : base.runs) run.numbers["latency_batch"] = 1;
+  c = Compare(base, next, RepoConfig());
+  row = Row(c, "permissions/medium", "p95_us");
+  ASSERT_NE(row, nullptr);
+  EXPECT_TRUE(row->gated) << row->note;
+  EXPECT_EQ(row->verdict, Verdict::kRegressed);
+
+  // Broadcast's publish-only P95 is not the old publish-plus-drain one.
+  for (record::BenchmarkRun& run : next.runs) {
+    run.strings["latency_rule"] = "single_op:publish";
+  }
+  c = Compare(base, next, RepoConfig());
+  EXPECT_FALSE(Row(c, "permissions/medium", "p95_us")->gated);
+}
+
 TEST(CompareTest, AllRepetitionsOffSpeedShowTimeButDoNotGateIt) {
   const ResultsFile base = WithProbes(kQuietRates, kQuietProbes);
   const ResultsFile slow_machine =

@@ -169,13 +169,14 @@ TEST(DriverTest, CompleteRunWritesResultsSummaryAndReport) {
       ++reps;
       EXPECT_GT(double(b["ops_per_second"].get_double()), 0);
       EXPECT_DOUBLE_EQ(double(b["fake_counter"].get_double()), 42);
-      // Each percentile is a measured figure at or above the resolution, or
-      // null with its _below_resolution flag: never a number below it, 0
-      // included (the fake op takes a few ns, so either may happen).
+      // Each percentile is a measured figure above the resolution, or null
+      // with the flag that says why: never a number below it, 0 included
+      // (the fake op takes a few ns, so either may happen).
       const double resolution = double(b["latency_resolution_us"].get_double());
       EXPECT_GT(resolution, 0);
-      for (const std::string p : {"p50", "p95", "p99"}) {
-        const bool below = bool(b[p + "_below_resolution"].get_bool());
+      for (const std::string p : {"p50", "p95", "p99", "p999", "max"}) {
+        const bool below = bool(b[p + "_below_resolution"].get_bool()) ||
+                           bool(b[p + "_too_few_samples"].get_bool());
         simdjson::ondemand::value v = b[p + "_us"].value();
         if (below) {
           EXPECT_TRUE(bool(v.is_null())) << p;
@@ -186,7 +187,8 @@ TEST(DriverTest, CompleteRunWritesResultsSummaryAndReport) {
       const double ns_per_op = b["real_time"].get_double();
       EXPECT_NEAR(double(b["fake_reference_share_pct"].get_double()),
                   100 * 0.5 / ns_per_op, 1e-9 * ns_per_op);
-      EXPECT_GE(int64_t(b["latency_batch"].get_int64()), 1);
+      EXPECT_EQ(std::string_view(b["latency_rule"].get_string()), "single_op");
+      EXPECT_GE(double(b["latency_samples"].get_double()), 1000);
       // The machine probe around the repetition (tens of microseconds at least).
       EXPECT_GT(double(b["probe_ns"].get_double()), 1e4);
       EXPECT_DOUBLE_EQ(double(b["items_per_op"].get_double()), 3);

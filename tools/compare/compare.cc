@@ -31,6 +31,18 @@ std::vector<double> Values(const ResultsFile& file, const std::string& name,
   return values;
 }
 
+// Why a latency row cannot be compared because its definition differs
+// between the sides ("" when it does not).
+std::string RuleMismatch(const std::string& base_rule,
+                         const std::string& next_rule) {
+  if (base_rule.empty() || next_rule.empty()) return {};
+  const bool mixed = base_rule.find(" | ") != std::string::npos ||
+                     next_rule.find(" | ") != std::string::npos;
+  if (base_rule == next_rule && !mixed) return {};
+  return fmt::format("not gated: latency rule differs (base {}, new {})",
+                     base_rule, next_rule);
+}
+
 // A repetition's value of one metric and the machine probe around it.
 struct ProbedValue {
   double value;
@@ -333,6 +345,22 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
       const int below_y = flag.empty() ? 0 : next.CountTrue(name, flag);
       if (xs.empty() && ys.empty() && below_x + below_y == 0) continue;
       MetricRow row = NewRow(name, m);
+      // A percentile whose sampling rule differs is a different figure.
+      const std::string mismatch =
+          flag.empty()
+              ? std::string()
+              : RuleMismatch(base.LatencyRule(name), next.LatencyRule(name));
+      if (!mismatch.empty()) {
+        row.base = xs.empty() ? kNaN : Median(xs);
+        row.next = ys.empty() ? kNaN : Median(ys);
+        row.change_pct = kNaN;
+        row.base_n = static_cast<int>(xs.size());
+        row.next_n = static_cast<int>(ys.size());
+        row.gated = false;
+        row.note = mismatch;
+        c.rows.push_back(std::move(row));
+        continue;
+      }
       if (below_x + below_y > 0) {
         row.base = below_x > 0 || xs.empty() ? kNaN : Median(xs);
         row.next = below_y > 0 || ys.empty() ? kNaN : Median(ys);
@@ -571,6 +599,22 @@ Comparison CompareAb(
       }
       if (all_a.empty() && all_b.empty() && below == 0) continue;
       MetricRow row = NewRow(name, m);
+      std::string mismatch;
+      if (!flag.empty()) {
+        for (const auto& [a, b] : pairs) {
+          mismatch = RuleMismatch(a->LatencyRule(name), b->LatencyRule(name));
+          if (!mismatch.empty()) break;
+        }
+      }
+      if (!mismatch.empty()) {
+        row.base = kNaN;
+        row.next = kNaN;
+        row.change_pct = kNaN;
+        row.gated = false;
+        row.note = mismatch;
+        c.rows.push_back(std::move(row));
+        continue;
+      }
       if (below > 0) {
         row.base = kNaN;
         row.next = kNaN;
