@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The CI program's entry points (tools/gate, tools/ab, tools/instructions,
-# tools/gate-check -> tools/ci/ci.py): bad input exits 2 with a message that
+# tools/gate-check, tools/profile-diff -> tools/ci/ci.py): bad input exits 2 with a message that
 # names what is wrong, before anything is built or measured.
 # usage: ci_cli_test.sh SOURCE_DIR
 set -u
@@ -20,8 +20,9 @@ expect 2 "unknown revision 'no-such-revision'" "$src/tools/ab" no-such-revision 
 expect 2 "not an executable" "$src/tools/instructions" --wsbench "$tmp/none"
 expect 2 "unrecognized arguments" "$src/tools/gate-check" --bogus
 expect 2 "thin entry points" python3 "$src/tools/ci/ci.py"
+expect 2 "not one <dimension>/<level>" "$src/tools/profile-diff" "$tmp/a" "$tmp/b" broadcast
 # The thin entry points hold no logic of their own.
-for t in gate ab instructions gate-check; do
+for t in gate ab instructions gate-check profile-diff; do
   [ "$(grep -vc '^#' "$src/tools/$t")" = 1 ] || fail "tools/$t is more than one exec line"
 done
 "$src/tools/instructions" --help | grep -q "code_path" || fail "tools/instructions --help"

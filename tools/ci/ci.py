@@ -7,6 +7,8 @@ and tools/gate-check are its thin entry points.
   ci.py instructions [...]  instructions per op under callgrind
                             (tools/instructions)
   ci.py gate-check [...]    the gate's own evidence (tools/gate-check)
+  ci.py profile-diff B N X  differential flame graph of benchmark X between
+                            two wsbench builds (tools/profile-diff)
 
 Every subcommand measures with the same pieces: the release preset built
 with cmake, `wsbench` run with ASLR off (setarch -R), A/B pairs run
@@ -19,6 +21,7 @@ Python standard library only.
 import argparse
 import contextlib
 import glob
+import html
 import json
 import os
 import re
@@ -193,7 +196,10 @@ def can_pin(wsbench):
     return "--pin-simdjson" in proc.stdout
 
 
-def callgrind_once(wsbench, levels, dimensions, seed, pin, valgrind):
+def callgrind_once(wsbench, levels, dimensions, seed, pin, valgrind, keep=None):
+    """One `wsbench --instructions` run under callgrind; returns the
+    instructions document. keep: {benchmark name: path} copies those
+    benchmarks' callgrind dumps (the call graphs) out before cleanup."""
     tmp = tempfile.mkdtemp(prefix="wsbench-instr-")
     try:
         manifest = os.path.join(tmp, "manifest.json")
@@ -234,6 +240,8 @@ def callgrind_once(wsbench, levels, dimensions, seed, pin, valgrind):
                 if total is None:
                     raise Failure(f"{path}: no totals line")
                 counts[name] = total
+                if keep and name in keep:
+                    shutil.copyfile(path, keep[name])
         doc = read_json(manifest)
         for entry in doc["benchmarks"]:
             dump = entry.pop("callgrind_dump", entry["name"])
@@ -486,7 +494,8 @@ def gate_main(argv):
         raise Failure(f"no baseline at {a.baseline}; record one on this machine with\n"
                       f"  tools/gate --save-baseline {os.path.basename(a.baseline)[:-5]}")
     if not a.no_build:
-        build(a.build_dir, ["wsbench", "wsbench-compare"])
+        build(a.build_dir, ["wsbench", "wsbench-compare", "wsbench-report",
+                            "wsbench-flamegraph"])
     compare = Compare(a.build_dir)
     out = a.out or tempfile.mkdtemp(prefix="wsbench-gate.")
     os.makedirs(out, exist_ok=True)
@@ -523,12 +532,98 @@ def gate_main(argv):
         code, verdicts = gate_other_machine(a, compare, out, instr, base_fp, differ)
     else:
         code, verdicts = gate_same_machine(a, compare, out, instr)
+    diffs = explain_regressions(a, out, verdicts, base_fp) if code == 1 else []
+    gate_report(a, out, diffs)
     elapsed = time.monotonic() - start
     write_atomically(os.path.join(out, "gate.json"), json.dumps(
         {"exit_code": code, "mode": "ab" if differ else "baseline", "fingerprint_differs": differ,
-         "verdicts": verdicts, "seconds": round(elapsed, 1)}, indent=1) + "\n")
+         "verdicts": verdicts, "diff_graphs": [d["svg"] for d in diffs],
+         "seconds": round(elapsed, 1)}, indent=1) + "\n")
     print(f"tools/gate: exit {code} (files in {out}, {elapsed:.0f} s)", file=sys.stderr)
     return code
+
+
+# What regressed, by where it grew: a differential flame graph per benchmark
+# whose instructions/op or time regressed (instructions rows first), at most
+# WSBENCH_GATE_DIFF_GRAPHS (default 4) of them.
+DIFF_METRICS = ("instructions_per_op", "ops_per_second", "items_per_second",
+                "p50_us", "p95_us", "p99_us")
+
+
+def explain_regressions(a, out, verdicts, base_fp):
+    """On a failing gate: tools/profile-diff of each regressed benchmark
+    between the baseline's revision and the working tree, written to
+    out/diff/<name>/ and linked from gate.md. Returns the graphs made."""
+    rows = [r for r in gated_regressions(verdicts) if r.get("metric") in DIFF_METRICS]
+    names = []
+    for r in sorted(rows, key=lambda r: r["metric"] != "instructions_per_op"):
+        if re.fullmatch(r"[a-z_]+/[a-z_]+", r["benchmark"]) and r["benchmark"] not in names:
+            names.append(r["benchmark"])
+    if not names:
+        return []
+    limit = int(os.environ.get("WSBENCH_GATE_DIFF_GRAPHS", "4"))
+    if len(names) > limit:
+        say(f"differential flame graphs for the first {limit} of {len(names)} regressed "
+            f"benchmarks (WSBENCH_GATE_DIFF_GRAPHS)")
+        names = names[:limit]
+    rev = base_fp.get("git_revision", "")
+    new_bin = os.path.abspath(os.path.join(a.build_dir, "bench", "wsbench"))
+    flamegraph = os.path.join(a.build_dir, "tools", "flamegraph", "wsbench-flamegraph")
+    try:
+        if a.base_build:
+            base_build = a.base_build
+        elif re.fullmatch(r"[0-9a-f]{7,40}", rev) and has_commit(rev):
+            base_build = revision_build(rev)
+        else:
+            raise Failure(f"the baseline's revision {rev or '(none)'} is not in this clone's "
+                          "history")
+    except Failure as e:
+        say(f"no differential flame graphs: {e}; with a build of the base, run "
+            f"tools/profile-diff BASE/bench/wsbench {new_bin} NAME")
+        return []
+    base_bin = os.path.abspath(os.path.join(base_build, "bench", "wsbench"))
+    diffs = []
+    for name in names:
+        d = os.path.join(out, "diff", name.replace("/", "_"))
+        say(f"{name}: callgrind call graphs of {rev[:12]} and the working tree -> {d}")
+        try:
+            summary = profile_diff(base_bin, new_bin, name, d, flamegraph,
+                                   title_base=f"baseline revision {rev[:12]}")
+        except Failure as e:
+            say(f"no differential flame graph for {name}: {e}")
+            continue
+        diffs.append(dict(summary, name=name, href=os.path.relpath(summary["svg"], out)))
+    if not diffs:
+        return []
+    lines = ["", "### Where it got slower", "",
+             f"Differential flame graphs (instructions per op inside Run, baseline revision "
+             f"{rev[:12]} vs the working tree; red grew, blue shrank), next to this file:", ""]
+    for d in diffs:
+        lines.append(f"- [{d['name']}]({d['href']}): {d['headline_md']}")
+    section = "\n".join(lines) + "\n"
+    with open(os.path.join(out, "gate.md"), "a") as f:
+        f.write(section)
+    sys.stdout.write(section)
+    print(f"(in {out})")
+    return diffs
+
+
+def gate_report(a, out, diffs):
+    """out/report.html: the measured run with the baseline, the verdict and
+    the differential flame graphs linked."""
+    results, verdict = os.path.join(out, "results.json"), os.path.join(out, "verdict.json")
+    report = os.path.join(a.build_dir, "tools", "report", "wsbench-report")
+    if not (os.path.exists(results) and os.path.exists(verdict) and os.access(report, os.X_OK)):
+        return
+    cmd = [report, results, "--baseline", a.baseline, "--verdict", verdict,
+           "--html", os.path.join(out, "report.html")]
+    for d in diffs:
+        cmd += ["--diff-graph", f"{d['name']}={d['href']}|{d['headline']}"]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        say(f"no report.html: {proc.stderr.strip()}")
+    else:
+        say(f"report: {os.path.join(out, 'report.html')}")
 
 
 def manifest_of(wsbench):
@@ -803,8 +898,118 @@ def gate_check_main(argv):
     return 0
 
 
+# --- profile-diff ---------------------------------------------------------
+
+PROFILE_DIFF_HELP = """\
+Where did it get slower? A differential flame graph of one benchmark
+between two wsbench builds, from exact callgrind call graphs.
+
+NAME is one <dimension>/<level> (e.g. subscriptions/light). Each build runs
+`wsbench --instructions --levels LEVEL --dimensions DIMENSION` under callgrind
+exactly as the gate counts instructions per op (a warm-up pass, then
+instrumentation only around Run(0, ops), the same fixed seed, run-time
+dispatch pinned), so the picture depends only on the two binaries.
+`wsbench-flamegraph --diff` draws the new build's call graph coloured by the
+change in inclusive instructions per op (red grew, blue shrank) and lists the
+functions whose own instructions per op grew most.
+Writes to --out (default out/profile-diff/<name>): diff.svg, growth.md (the
+list, also printed), base.callgrind and new.callgrind (for callgrind_annotate
+or kcachegrind). A failing tools/gate does this itself for each regressed
+benchmark (out/diff/<name>/, linked from gate.md and report.html).
+Exit: 0 ok, 2 usage or tool error.
+"""
+
+
+def unmarkdown(text):
+    """wsbench-flamegraph's Markdown cell text back to plain text."""
+    return html.unescape(re.sub(r"\\(.)", r"\1", text))
+
+
+def profile_diff(base_bin, new_bin, name, out, flamegraph, seed=None, top=10, pin=True,
+                 title_base=None):
+    """Callgrind call graphs of NAME inside Run for both builds, drawn as
+    out/diff.svg with out/growth.md. Returns {"svg", "growth_md",
+    "headline" (plain text), "headline_md"}."""
+    if not re.fullmatch(r"[a-z_]+/[a-z_]+", name):
+        raise Failure(f"'{name}' is not one <dimension>/<level> benchmark name")
+    if shutil.which("valgrind") is None:
+        raise Failure("valgrind is not installed (tools/install-deps installs it)")
+    for binary in (base_bin, new_bin):
+        if not os.access(binary, os.X_OK):
+            raise Failure(f"{binary}: not an executable")
+    if not os.access(flamegraph, os.X_OK):
+        raise Failure(f"{flamegraph}: not built (cmake --build build/release "
+                      "--target wsbench-flamegraph)")
+    os.makedirs(out, exist_ok=True)
+    valgrind = subprocess.run(["valgrind", "--version"], stdout=subprocess.PIPE,
+                              text=True).stdout.strip()
+    dimension, level = name.split("/")
+    sides = {}
+    for side, binary in (("base", base_bin), ("new", new_bin)):
+        dump = os.path.join(out, f"{side}.callgrind")
+        if os.path.exists(dump):
+            os.remove(dump)
+        doc = callgrind_once(binary, level, dimension, seed, pin, valgrind, keep={name: dump})
+        entry = next((e for e in doc["benchmarks"] if e["name"] == name), None)
+        if entry is None or not os.path.exists(dump) or not entry.get("ops"):
+            raise Failure(f"{binary} has no benchmark {name}")
+        rev = doc["context"]["wsbench"].get("fingerprint", {}).get("git_revision", "")
+        sides[side] = (dump, entry["ops"], rev)
+
+    def label(side, binary):
+        rev = sides[side][2]
+        return f"{binary} ({rev[:12]})" if rev and rev != "unknown" else binary
+
+    svg, growth = os.path.join(out, "diff.svg"), os.path.join(out, "growth.md")
+    cmd = [flamegraph, "--diff", sides["base"][0], sides["new"][0],
+           "--base-ops", str(sides["base"][1]), "--new-ops", str(sides["new"][1]),
+           "--top", str(top), "--growth-out", growth, "-o", svg,
+           "--title", f"{name}: instructions per op inside Run, base vs new",
+           "--subtitle", f"base: {title_base or label('base', base_bin)}; "
+                         f"new: {label('new', new_bin)}"]
+    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise Failure(f"wsbench-flamegraph --diff exited with {proc.returncode}")
+    with open(growth) as f:
+        growth_md = f.read()
+    # "top: function +N instructions/op (S of the regression); totals".
+    totals = growth_md.split("\n", 1)[0]
+    first = re.search(r"^\| 1 \| (.*) \| [^|]* \| ([^|]*) \| ([^|]*) \|$", growth_md, re.M)
+    headline_md = f"total {totals}"
+    if first:
+        share = first.group(3).strip()
+        share = f"{share} of the regression" if share != "-" else "the total did not grow"
+        headline_md = (f"top growth {first.group(1)} {first.group(2).strip()} "
+                       f"instructions/op ({share}); total {totals}")
+    return {"svg": svg, "growth_md": growth_md, "headline_md": headline_md,
+            "headline": unmarkdown(headline_md)}
+
+
+def profile_diff_main(argv):
+    p = argparse.ArgumentParser(prog="tools/profile-diff", description=PROFILE_DIFF_HELP,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("base", help="the base build's wsbench binary")
+    p.add_argument("new", help="the new build's wsbench binary")
+    p.add_argument("name", help="<dimension>/<level>")
+    p.add_argument("--out", help="output directory (default out/profile-diff/<name>)")
+    p.add_argument("--seed", type=int, help="workload seed (default: the builds' own)")
+    p.add_argument("--top", type=int, default=10, help="growth list length")
+    p.add_argument("--no-pin", action="store_true",
+                   help="leave simdjson and the unmask kernel to the CPU valgrind shows")
+    p.add_argument("--flamegraph",
+                   default=os.path.join(ROOT, "build/release/tools/flamegraph/wsbench-flamegraph"))
+    a = p.parse_args(argv)
+    out = a.out or os.path.join("out", "profile-diff", a.name.replace("/", "_"))
+    result = profile_diff(a.base, a.new, a.name, out, a.flamegraph, a.seed, a.top,
+                          pin=not a.no_pin)
+    sys.stdout.write(result["growth_md"])
+    print(f"\n{PROG}: {result['svg']} (tools/render-report {result['svg']} to look at it)")
+    return 0
+
+
 COMMANDS = {"gate": gate_main, "ab": ab_main, "instructions": instructions_main,
-            "gate-check": gate_check_main}
+            "gate-check": gate_check_main, "profile-diff": profile_diff_main}
 
 
 def main():
