@@ -332,8 +332,14 @@ The CI gate: measures the working tree and compares it with a baseline
                    reproduce on a second set of pairs. A revision missing
                    from the clone's history is reported in one line and
                    time is then not gated.
+On a failing gate, each benchmark whose instructions/op or time regressed
+(at most WSBENCH_GATE_DIFF_GRAPHS, default 4, instruction rows first) gets
+a differential flame graph (see tools/profile-diff) between the baseline's
+revision and the working tree in --out/diff/<name>/, listed at the end of
+gate.md; --out/report.html shows the run, the verdict and those links.
 Exit: 0 nothing regressed, 1 regression, 2 error or nothing compared.
-Files (run logs, gate.md, verdict.json, ab-verdict.json, gate.json) in --out.
+Files (run logs, gate.md, verdict.json, ab-verdict.json, gate.json,
+report.html, diff/) in --out.
 """
 
 
