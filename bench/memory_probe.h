@@ -33,7 +33,9 @@
 
 namespace wsbench::bench {
 
-// Bytes of heap in use now (glibc mallinfo2: arena chunks + mmapped chunks).
+// Bytes of heap in use now (glibc mallinfo2: arena chunks + mmapped chunks);
+// 0 under an allocator that replaces glibc's (ASan), where the driver's
+// working set then reads 0 and the chase covers its 4 KiB minimum.
 size_t HeapInUseBytes();
 
 // Independent chases interleaved for ChaseResult::parallel_ns.
