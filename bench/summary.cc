@@ -340,7 +340,12 @@ std::string RenderSummary(const record::RunInfo& info,
       }
       if (!top->repetitions.empty()) {
         for (const auto& [key, value] : top->repetitions.front().numbers) {
+          // Only the shares the driver derived from a "<name>_ns_per_op"
+          // reference (other counters may end in _share_pct too).
           if (!key.ends_with("_share_pct")) continue;
+          const std::string reference =
+              key.substr(0, key.size() - 10) + "_ns_per_op";
+          if (top->repetitions.front().numbers.count(reference) == 0) continue;
           std::string shares;
           for (const BenchmarkResult& r : results) {
             if (r.dimension != d || r.error) continue;
