@@ -129,6 +129,7 @@ class BroadcastWorkload : public Workload {
     manager_->Reserve(static_cast<uint32_t>(connections_));
     ids_.clear();
     for (int32_t c = 0; c < connections_; ++c) {
+      if ((c & 0x3FFF) == 0 && StopRequested()) return StopStatus();
       WSBENCH_ASSIGN_OR_RETURN(ConnectionId id,
                                manager_->Open(fmt::format("user{}", c), RoleSet()));
       if (id.index != static_cast<uint32_t>(c)) {
@@ -151,6 +152,7 @@ class BroadcastWorkload : public Workload {
     }
     drain_list_.clear();
     for (int32_t c = 0; c < connections_; ++c) {
+      if ((c & 0x3FFF) == 0 && StopRequested()) return StopStatus();
       if (listens[c]) drain_list_.push_back(static_cast<ConnIndex>(c));
     }
     // Full-content checks on the first 1/128 (at least one) of each channel's
@@ -200,6 +202,7 @@ class BroadcastWorkload : public Workload {
       Clock::duration publishing{};
       uint64_t delivered = 0;
       for (int64_t i = 0; i < n; i += kDrainEvery) {
+        if (StopRequested()) return StopStatus();
         const Clock::time_point start = Clock::now();
         for (int64_t k = i; k < std::min(n, i + kDrainEvery); ++k) {
           const PublishOp& op = ops_[k];

@@ -252,6 +252,7 @@ class CompressionWorkload : public Workload {
       return ThreadSeconds() - t0;
     };
     for (int round = 0; round < 3; ++round) {
+      if (StopRequested()) return StopStatus();
       const double t0 = ThreadSeconds();
       for (int i = 0; i < per_round; ++i)
         sink += bare.Compress(corpus_[i % kCorpus]);

@@ -47,6 +47,7 @@ class ConnectionsWorkload : public Workload {
     roles_.clear();
     const int distinct_users = std::max(1, connections_ / 3);
     for (int32_t c = 0; c < connections_; ++c) {
+      if ((c & 0x3FFF) == 0 && StopRequested()) return StopStatus();
       users_.push_back(fmt::format("u{:x}", rng() % distinct_users * 2654435761u % 0xFFFFFFF));
       RoleSet roles;
       const int n = 1 + static_cast<int>(rng() % 3);
@@ -62,6 +63,7 @@ class ConnectionsWorkload : public Workload {
     manager_->Reserve(static_cast<uint32_t>(connections_));
     // One untimed cycle: warms the slots and measures memory at the peak.
     for (int32_t c = 0; c < connections_; ++c) {
+      if ((c & 0x3FFF) == 0 && StopRequested()) return StopStatus();
       WSBENCH_ASSIGN_OR_RETURN(ids_[c], manager_->Open(users_[c], roles_[c]));
     }
     if (manager_->active() != static_cast<uint32_t>(connections_)) {

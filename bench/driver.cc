@@ -196,7 +196,12 @@ class Runner {
       std::unique_ptr<Workload> workload = p.dimension->factory();
       WorkloadOptions wopts{options_.seed, options_.invalid_share};
       if (absl::Status s = workload->Setup(p.level, wopts); !s.ok()) {
-        Fail(state, p, "setup: " + s.ToString());
+        if (Stopping()) {  // Setup saw the stop request: not a failure
+          current_index_ = SIZE_MAX;
+          state.SkipWithError("interrupted");
+        } else {
+          Fail(state, p, "setup: " + s.ToString());
+        }
         for (auto _ : state) {
         }
         return;
@@ -206,6 +211,13 @@ class Runner {
       working_set_bytes_ =
           heap_after > heap_before ? heap_after - heap_before : 0;
       chase_ = PointerChase(working_set_bytes_, options_.seed);
+      if (Stopping()) {  // the chase may have been cut short: unused
+        current_index_ = SIZE_MAX;
+        state.SkipWithError("interrupted");
+        for (auto _ : state) {
+        }
+        return;
+      }
       p.result->ops = workload->ops();
       p.result->ops_note = workload->ops_note();
       p.result->items_per_op = workload->items_per_op();
@@ -234,13 +246,22 @@ class Runner {
         break;
       }
       if (absl::Status s = w.Reset(); !s.ok()) {
-        Fail(state, p, "reset: " + s.ToString());
+        if (Stopping()) {
+          interrupted = true;
+          state.SkipWithError("interrupted");
+        } else {
+          Fail(state, p, "reset: " + s.ToString());
+        }
         break;
       }
-      const int64_t chunk =
-          est_ns_per_op_ > 0
+      // Without an estimate yet (the first pass), chunks start small and
+      // grow to kChunkNs from what the first ones took, so a stop request is
+      // seen quickly even where one op takes tens of microseconds.
+      const bool estimated = est_ns_per_op_ > 0;
+      int64_t chunk =
+          estimated
               ? std::clamp<int64_t>(static_cast<int64_t>(kChunkNs / est_ns_per_op_), 1024, ops)
-              : std::min<int64_t>(ops, 1 << 16);
+              : std::min<int64_t>(ops, 256);
       const uint64_t allocs0 = AllocCount();
       const double cpu0 = ThreadCpuNs();
       const auto t0 = std::chrono::steady_clock::now();
@@ -253,6 +274,14 @@ class Runner {
         if (begin < ops && Stopping()) {
           stopped = true;
           break;
+        }
+        if (!estimated) {
+          const double so_far = std::chrono::duration<double, std::nano>(
+                                    std::chrono::steady_clock::now() - t0)
+                                    .count();
+          chunk = std::clamp<int64_t>(
+              static_cast<int64_t>(kChunkNs / std::max(so_far / begin, 1e-3)), 256,
+              std::max<int64_t>(ops, 256));
         }
       }
       const auto t1 = std::chrono::steady_clock::now();
@@ -353,6 +382,8 @@ bool FilterMatches(const std::regex& re, bool negate, const std::string& name) {
 }  // namespace
 
 void RequestStop(int signal_number) { OnStopSignal(signal_number); }
+bool StopRequested() { return Stopping(); }
+absl::Status StopStatus() { return absl::CancelledError("interrupted"); }
 int StopSignal() { return g_stop_signal.load(std::memory_order_relaxed); }
 void ClearStop() { g_stop_signal.store(0, std::memory_order_relaxed); }
 

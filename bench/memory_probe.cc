@@ -9,6 +9,8 @@
 #include <numeric>
 #include <random>
 
+#include "workload.h"
+
 namespace wsbench::bench {
 namespace {
 
@@ -57,11 +59,14 @@ double ChaseLaps(const Node* nodes, size_t n, size_t loads) {
   for (int k = 0; k < kLanes; ++k)
     at[k] = static_cast<uint32_t>(k * (n / kLanes));
   const size_t steps = loads / kLanes;
+  // Warm-up over the whole buffer; a stop request cuts it short (the
+  // figures are then not used).
   for (size_t i = 0; i < std::min(n, loads) / kLanes; ++i) {
+    if ((i & 0xFFFF) == 0 && StopRequested()) break;
     for (int k = 0; k < kLanes; ++k) at[k] = nodes[at[k]].next;
   }
   double best = std::numeric_limits<double>::infinity();
-  for (int lap = 0; lap < 3; ++lap) {
+  for (int lap = 0; lap < 3 && !StopRequested(); ++lap) {
     const auto t0 = std::chrono::steady_clock::now();
     for (size_t i = 0; i < steps; ++i) {
       for (int k = 0; k < kLanes; ++k) at[k] = nodes[at[k]].next;

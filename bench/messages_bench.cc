@@ -351,6 +351,7 @@ class MessagesWorkload : public Workload {
     std::vector<ChannelId> channels;
     std::vector<std::string> to_drop;
     for (uint32_t c = 0; c < connections_; ++c) {
+      if ((c & 0x3FFF) == 0 && StopRequested()) return StopStatus();
       manager_->ChannelsOf(ids_[c], channels);
       to_drop.clear();
       for (ChannelId ch : channels) {
@@ -773,10 +774,12 @@ class MessagesWorkload : public Workload {
     manager_->Reserve(connections_);
     ids_.clear();
     for (uint32_t c = 0; c < connections_; ++c) {
+      if ((c & 0x3FFF) == 0 && StopRequested()) return StopStatus();
       WSBENCH_ASSIGN_OR_RETURN(ConnectionId id, manager_->Open(fmt::format("user{}", c), RoleSet()));
       ids_.push_back(id);
     }
     for (uint32_t c = 0; c < connections_; ++c) {
+      if ((c & 0x3FFF) == 0 && StopRequested()) return StopStatus();
       WSBENCH_RETURN_IF_ERROR(
           manager_->Subscribe(ids_[c], channel_names_[c % publish_channels_]).status());
       WSBENCH_RETURN_IF_ERROR(
@@ -787,11 +790,13 @@ class MessagesWorkload : public Workload {
     // subscriber arrays to what a pass can need, then leave the topics again
     // (capacity is kept), so the first timed pass does not pay growth.
     for (uint32_t c = 0; c < connections_; ++c) {
+      if ((c & 0x3FFF) == 0 && StopRequested()) return StopStatus();
       for (const std::string& topic : topic_names_) {
         WSBENCH_RETURN_IF_ERROR(manager_->Subscribe(ids_[c], topic).status());
       }
     }
     for (uint32_t c = 0; c < connections_; ++c) {
+      if ((c & 0x3FFF) == 0 && StopRequested()) return StopStatus();
       for (const std::string& topic : topic_names_) {
         WSBENCH_RETURN_IF_ERROR(manager_->Unsubscribe(ids_[c], topic).status());
       }

@@ -262,6 +262,7 @@ class PermissionsWorkload : public Workload {
     ids_.clear();
     std::vector<uint16_t> persona_of(level.connections);
     for (int32_t c = 0; c < level.connections; ++c) {
+      if ((c & 0x3FFF) == 0 && StopRequested()) return StopStatus();
       persona_of[c] = static_cast<uint16_t>(rng() % kPersonas);
       WSBENCH_ASSIGN_OR_RETURN(
           ConnectionId id,
@@ -277,6 +278,7 @@ class PermissionsWorkload : public Workload {
     expected_allowed_ = 0;
     expected_checksum_ = 0;
     for (int64_t i = 0; i < level.ops; ++i) {
+      if ((i & 0x3FFF) == 0 && StopRequested()) return StopStatus();
       const uint32_t conn = static_cast<uint32_t>(rng() % level.connections);
       const uint32_t channel = static_cast<uint32_t>(rng() % kChannels);
       // subscribe 55%, presence 20%, publish 20%, admin 5%.

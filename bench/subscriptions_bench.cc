@@ -117,6 +117,7 @@ class SubscriptionsWorkload : public Workload {
     };
     initial_.clear();
     for (int32_t c = 0; c < connections_; ++c) {
+      if ((c & 0x3FFF) == 0 && StopRequested()) return StopStatus();
       const int n = 1 + static_cast<int>(rng() % 6);
       for (int k = 0; k < n; ++k) {
         const uint32_t ch = pick_channel();
@@ -132,6 +133,7 @@ class SubscriptionsWorkload : public Workload {
     int32_t c = 0;
     int burst_left = 0;
     for (int64_t i = 0; i < level.ops; ++i) {
+      if ((i & 0x3FFF) == 0 && StopRequested()) return StopStatus();
       if (burst_left == 0) {  // The next client message: 1 to kMaxBurst ops.
         c = static_cast<int32_t>(rng() % connections_);
         burst_left = 1 + static_cast<int>(rng() % kMaxBurst);
@@ -196,6 +198,7 @@ class SubscriptionsWorkload : public Workload {
       if (manager_->IsOpen(id)) WSBENCH_RETURN_IF_ERROR(manager_->Close(id));
     }
     for (int32_t c = 0; c < connections_; ++c) {
+      if ((c & 0x3FFF) == 0 && StopRequested()) return StopStatus();
       WSBENCH_ASSIGN_OR_RETURN(ids_[c], manager_->Open(fmt::format("user{}", c), RoleSet()));
     }
     for (uint32_t op : initial_) {

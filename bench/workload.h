@@ -98,6 +98,15 @@ class Workload {
   virtual void RunTimed(int64_t i, LatencyRecorder& recorder) { Run(i, i + 1); }
 };
 
+// True once the run was asked to stop (SIGINT, SIGTERM, SIGHUP). Setup and
+// Reset loops that can take long at the highest levels check it every few
+// thousand iterations and return StopStatus(), so a stop is seen within a
+// fraction of a second; the driver then records the benchmark as
+// interrupted, not failed.
+bool StopRequested();
+// Cancelled("interrupted").
+absl::Status StopStatus();
+
 using WorkloadFactory = std::unique_ptr<Workload> (*)();
 
 struct Dimension {
