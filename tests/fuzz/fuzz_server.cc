@@ -16,12 +16,14 @@
 //   - ASan/UBSan: no crash, overflow or undefined behaviour on any path; the
 //     server's memory is checked for leaks when the process exits.
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -63,18 +65,30 @@ Fixture& F() {
 }
 
 int Connect(uint16_t port) {
-  const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  WSBENCH_FUZZ_CHECK(fd >= 0);
-  timeval tv{10, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
   sockaddr_in sa{};
   sa.sin_family = AF_INET;
   sa.sin_port = htons(port);
   sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  WSBENCH_FUZZ_CHECK(
-      connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0);
-  return fd;
+  // EADDRNOTAVAIL: the ephemeral ports are all in use for a moment; wait.
+  for (int attempt = 0;; ++attempt) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    WSBENCH_FUZZ_CHECK(fd >= 0);
+    // Under libFuzzer's -timeout (25 s in tools/fuzz): a server that never
+    // answers shows as a timeout; a loaded machine gets 20 s.
+    timeval tv{20, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    if (connect(fd, reinterpret_cast<sockaddr*>(&sa), sizeof(sa)) == 0)
+      return fd;
+    const int error = errno;
+    close(fd);
+    if (error != EADDRNOTAVAIL || attempt >= 500) {
+      std::fprintf(stderr, "connect to 127.0.0.1:%u failed: %s\n",
+                   unsigned(port), std::strerror(error));
+    }
+    WSBENCH_FUZZ_CHECK(error == EADDRNOTAVAIL && attempt < 500);
+    usleep(10000);
+  }
 }
 
 // Sends `bytes`, half-closes, reads until EOF. Returns what was read.
@@ -93,9 +107,18 @@ std::string Exchange(uint16_t port, std::string_view bytes) {
   for (;;) {
     const ssize_t n = recv(fd, buf, sizeof(buf), 0);
     if (n == 0 || (n < 0 && errno == ECONNRESET)) break;
-    WSBENCH_FUZZ_CHECK(n > 0);  // a timeout here: the server did not close
+    if (n < 0) {
+      std::fprintf(stderr, "recv from the server failed: %s\n",
+                   std::strerror(errno));
+    }
+    WSBENCH_FUZZ_CHECK(n > 0);  // EAGAIN after 20 s: the server did not close
     reply.append(buf, size_t(n));
   }
+  // The exchange is over (the server closed its end): end ours with a reset
+  // so the client side keeps no TIME_WAIT socket; at thousands of exchanges
+  // a second those would use up the ephemeral ports.
+  const linger reset{1, 0};
+  setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
   close(fd);
   return reply;
 }
