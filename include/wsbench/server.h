@@ -74,6 +74,8 @@ struct ServerOptions {
   uint16_t port = 8080;                    // 0: any free port (see port())
   int threads = 1;                         // event loops, 1..256
   // Open WebSockets at once over all loops; more get 503. 0: no limit.
+  // Loops check one shared counter without a lock, so handshakes completing
+  // at the same instant on different loops may pass it by threads - 1.
   uint32_t max_connections = 0;
   // Policy text (server_policy.h); empty: kDefaultServerPolicy.
   std::string policy_text;

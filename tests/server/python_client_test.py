@@ -336,6 +336,21 @@ class PolicyTest(unittest.TestCase):
             os.unlink(policy)
 
 
+class CommandLineTest(unittest.TestCase):
+    def test_bad_flags_exit_2_with_a_message(self):
+        import subprocess
+        for args, message in [(["--bogus"], "unknown option --bogus"),
+                              (["--port"], "--port needs a value"),
+                              (["--port", "x"], "--port takes a number"),
+                              (["--threads", "0"], "threads must be 1..256"),
+                              (["--bind", "1.2.3"], "is not an IPv4 address"),
+                              (["--slow-reader", "maybe"], "takes drop or close")]:
+            r = subprocess.run([SERVER, *args], capture_output=True, text=True,
+                               timeout=TIMEOUT)
+            self.assertEqual(r.returncode, 2, args)
+            self.assertIn(message, r.stderr, args)
+
+
 class FaultTest(unittest.TestCase):
     def setUp(self):
         self.server = ServerProcess(SERVER, "--max-connections", "5",

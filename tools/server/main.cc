@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cstdio>
@@ -99,6 +100,25 @@ int main(int argc, char** argv) {
     if (arg == "--no-deflate") {
       o.permessage_deflate = false;
       continue;
+    }
+    static constexpr std::string_view kValueFlags[] = {"--port",
+                                                       "--bind",
+                                                       "--threads",
+                                                       "--policy",
+                                                       "--max-connections",
+                                                       "--max-message-bytes",
+                                                       "--max-frame-bytes",
+                                                       "--queue-bytes",
+                                                       "--slow-reader",
+                                                       "--ping-interval-ms",
+                                                       "--idle-timeout-ms",
+                                                       "--handshake-timeout-ms",
+                                                       "--close-timeout-ms",
+                                                       "--shutdown-timeout-ms"};
+    const std::string_view name = arg.substr(0, arg.find('='));
+    if (std::find(std::begin(kValueFlags), std::end(kValueFlags), name) ==
+        std::end(kValueFlags)) {
+      return Fail("unknown option " + std::string(arg) + " (see --help)");
     }
     std::string_view value;
     if (size_t eq = arg.find('='); eq != std::string_view::npos) {
