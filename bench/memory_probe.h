@@ -19,7 +19,9 @@
 //                       ops overlap, as the ops of a pass do
 // and per repetition memory_bound_ops_per_second (1e9 / memory_parallel_ns:
 // the rate of ops that each need one random line of the working set, with
-// kChaseLanes misses in flight) and ops_vs_memory_bound_pct. At minimal the
+// kChaseLanes misses in flight) and ops_vs_memory_bound_pct (the pass's ops
+// per CPU second against it: both sides in thread CPU time, so time the
+// scheduler gave to other processes counts on neither). At minimal the
 // set is in L1 and the bound is far above any op; at maximum it shows how
 // much of an op's time one access to the working set already costs.
 //
@@ -47,8 +49,9 @@ struct ChaseResult {
 };
 
 // Nanoseconds per load of pointer chases over `bytes` (at least 4 KiB) of
-// 64-byte nodes in a random single cycle from `seed`: the best of 3 timed
-// laps after a warm-up lap, for one chase and for kChaseLanes. Allocates the
+// 64-byte nodes in a random single cycle from `seed`: the best of 3 laps
+// timed in thread CPU time after a warm-up lap, for one chase and for
+// kChaseLanes. Allocates the
 // buffer for the call.
 ChaseResult PointerChase(size_t bytes, uint64_t seed);
 
