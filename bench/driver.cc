@@ -423,7 +423,27 @@ int RunSuiteMain(int argc, char** argv, const std::vector<Dimension>& dimensions
   gb_argv.push_back(nullptr);
   benchmark::Initialize(&gb_argc, gb_argv.data());
   if (gb_argc > 1) {
-    err << "wsbench: unrecognized Google Benchmark flag '" << gb_argv[1] << "' (see --help)\n";
+    // Google Benchmark leaves a flag it knows but cannot parse in argv too:
+    // name the bad value rather than calling the flag unknown.
+    const std::string_view arg = gb_argv[1];
+    const size_t eq = arg.find('=');
+    const std::string_view flag = arg.substr(0, eq);
+    static constexpr std::string_view kKnown[] = {
+        "--benchmark_min_time", "--benchmark_min_warmup_time",
+        "--benchmark_repetitions", "--benchmark_enable_random_interleaving",
+        "--benchmark_report_aggregates_only", "--benchmark_display_aggregates_only",
+        "--benchmark_format", "--benchmark_out_format", "--benchmark_color",
+        "--benchmark_counters_tabular", "--benchmark_list_tests",
+        "--benchmark_time_unit", "--benchmark_perf_counters", "--benchmark_context",
+        "--benchmark_out", "--v"};
+    if (eq != std::string_view::npos &&
+        std::find(std::begin(kKnown), std::end(kKnown), flag) != std::end(kKnown)) {
+      err << "wsbench: " << flag << ": bad value '" << arg.substr(eq + 1) << "'"
+          << (flag == "--benchmark_min_time" ? " (a number of seconds, e.g. 0.5)" : "")
+          << " (see --help)\n";
+    } else {
+      err << "wsbench: unrecognized Google Benchmark flag '" << arg << "' (see --help)\n";
+    }
     return 2;
   }
 

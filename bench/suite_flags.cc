@@ -61,14 +61,22 @@ absl::StatusOr<double> ParseDouble(std::string_view flag, std::string_view text,
   return value;
 }
 
-std::vector<std::string> SplitList(std::string_view text) {
+// "a,b" -> {"a", "b"}; an empty item ("a,,b", "x,", ",x") is an error.
+absl::StatusOr<std::vector<std::string>> SplitList(std::string_view name,
+                                                   std::string_view text) {
   std::vector<std::string> items;
   size_t start = 0;
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
     if (comma == std::string_view::npos) comma = text.size();
     std::string item(text.substr(start, comma - start));
-    if (!item.empty()) items.push_back(item);
+    if (item.empty()) {
+      return Bad(name, text,
+                 fmt::format("empty name at character {} (two commas, or a "
+                             "comma at an end)",
+                             start + 1));
+    }
+    items.push_back(item);
     start = comma + 1;
   }
   return items;
@@ -154,11 +162,15 @@ absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv) {
         max_load = *v;
       } else if (name == "--levels") {
         have_levels = true;
-        level_names = SplitList(value);
-        if (level_names.empty()) return Bad(name, value, "no level named");
+        if (value.empty()) return Bad(name, value, "no level named");
+        auto names = SplitList(name, value);
+        if (!names.ok()) return names.status();
+        level_names = *std::move(names);
       } else if (name == "--dimensions") {
-        options.dimensions = SplitList(value);
-        if (options.dimensions.empty()) return Bad(name, value, "no dimension named");
+        if (value.empty()) return Bad(name, value, "no dimension named");
+        auto names = SplitList(name, value);
+        if (!names.ok()) return names.status();
+        options.dimensions = *std::move(names);
       } else if (name == "--repetitions" || name == "--benchmark_repetitions") {
         auto v = ParseInt(name, value, 1, 1000);
         if (!v.ok()) return v.status();

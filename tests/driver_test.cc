@@ -336,12 +336,31 @@ TEST(DriverTest, BadFlagsExitTwoWithAMessage) {
                                              {"--benchmark_filter=("},
                                              {"--benchmark_filter=nomatch"},
                                              {"--thresholds=/nonexistent.json"},
-                                             {"--benchmark_not_a_flag=1"}}) {
+                                             {"--benchmark_not_a_flag=1"},
+                                             {"--levels=minimal,,light"},
+                                             {"--levels=minimal,"},
+                                             {"--dimensions=fake,"},
+                                             {"--dimensions=,fake"},
+                                             {"--benchmark_min_time=abc"}}) {
     MainResult r = RunMain(args, kFake);
     EXPECT_EQ(r.code, 2) << args[0];
     EXPECT_NE(r.err.find("wsbench: "), std::string::npos) << args[0];
     EXPECT_TRUE(r.out.empty()) << args[0] << ": " << r.out;
   }
+}
+
+TEST(DriverTest, BadListsAndBadGoogleBenchmarkValuesAreNamed) {
+  MainResult levels = RunMain({"--levels=minimal,,light"}, kFake);
+  EXPECT_NE(levels.err.find("--levels"), std::string::npos) << levels.err;
+  EXPECT_NE(levels.err.find("empty name"), std::string::npos) << levels.err;
+  MainResult dims = RunMain({"--dimensions=fake,"}, kFake);
+  EXPECT_NE(dims.err.find("--dimensions"), std::string::npos) << dims.err;
+  EXPECT_NE(dims.err.find("empty name"), std::string::npos) << dims.err;
+  MainResult min_time = RunMain({"--benchmark_min_time=abc"}, kFake);
+  EXPECT_EQ(min_time.code, 2);
+  EXPECT_NE(min_time.err.find("--benchmark_min_time: bad value 'abc'"), std::string::npos)
+      << min_time.err;
+  EXPECT_EQ(min_time.err.find("unrecognized"), std::string::npos) << min_time.err;
 }
 
 TEST(DriverTest, ListHelpAndFilter) {
