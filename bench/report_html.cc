@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fmt/format.h"
+#include "record/format.h"
 #include "svg_chart.h"
 
 namespace wsbench::report {
@@ -530,11 +531,16 @@ std::string LatencyCell(const BenchmarkSummary& b, double us, bool below) {
 
 std::string RenderMarkdown(const Report& r) {
   const record::RunInfo& info = r.run.info;
-  std::string md = fmt::format("# wsbench report\n\nrevision `{}`{} · {} · `{}`\n\n",
-                               info.fingerprint.git_revision.substr(0, 12),
-                               info.fingerprint.git_dirty ? " (dirty)" : "",
-                               info.complete ? "complete" : "partial: " + info.partial_reason,
-                               info.command_line);
+  // Text from the files is escaped: a '|' or HTML in a name, a reason or a
+  // command line cannot break a table or reach a renderer.
+  using record::MarkdownCode;
+  using record::MarkdownText;
+  std::string md = fmt::format(
+      "# wsbench report\n\nrevision {}{} · {} · {}\n\n",
+      MarkdownCode(info.fingerprint.git_revision.substr(0, 12)),
+      info.fingerprint.git_dirty ? " (dirty)" : "",
+      info.complete ? "complete" : "partial: " + MarkdownText(info.partial_reason),
+      MarkdownCode(info.command_line));
   if (r.has_baseline || r.verdict.statistical) {
     const GateVerdict& v = r.verdict;
     if (v.statistical) {
@@ -550,8 +556,8 @@ std::string RenderMarkdown(const Report& r) {
   if (!r.diff_graphs.empty()) {
     md += "Where it got slower (differential flame graphs):\n";
     for (const DiffGraphLink& d : r.diff_graphs) {
-      md += fmt::format("- [{}]({}){}\n", d.benchmark, d.href,
-                        d.summary.empty() ? "" : " — " + d.summary);
+      md += fmt::format("- [{}]({}){}\n", MarkdownText(d.benchmark), d.href,
+                        d.summary.empty() ? "" : " — " + MarkdownText(d.summary));
     }
     md += "\n";
   }
@@ -561,7 +567,7 @@ std::string RenderMarkdown(const Report& r) {
   for (const DimensionSummary& d : r.dimensions) {
     for (size_t i : d.benchmarks) {
       const BenchmarkSummary& b = r.benchmarks[i];
-      md += fmt::format("| {} | {} {} | {} | {} | {} | {} | {} |", b.name,
+      md += fmt::format("| {} | {} {} | {} | {} | {} | {} | {} |", MarkdownText(b.name),
                         ShortNumber(b.Value(d.rate_key())), d.rate_unit(),
                         LatencyCell(b, b.p50_us, b.p50_below),
                         LatencyCell(b, b.p95_us, b.p95_below),
@@ -585,12 +591,15 @@ std::string RenderMarkdown(const Report& r) {
   md += "\n| dimension | degradation | levels |\n|---|---|---|\n";
   for (const DimensionSummary& d : r.dimensions) {
     if (!d.degradation) continue;
-    md += fmt::format("| {}{} | {} | {} → {} |\n", d.name, d.degradation->bottleneck ? " (bottleneck)" : "",
-                      Pct(d.degradation->pct), d.degradation->lowest_level, d.degradation->highest_level);
+    md += fmt::format("| {}{} | {} | {} → {} |\n", MarkdownText(d.name),
+                      d.degradation->bottleneck ? " (bottleneck)" : "", Pct(d.degradation->pct),
+                      MarkdownText(d.degradation->lowest_level),
+                      MarkdownText(d.degradation->highest_level));
   }
   const record::Fingerprint& fp = info.fingerprint;
-  md += fmt::format("\n{} · {} cores · {} · `{}` ({})\n", fp.cpu_model, fp.cores, fp.compiler,
-                    fp.cxx_flags, fp.build_type);
+  md += fmt::format("\n{} · {} cores · {} · {} ({})\n", MarkdownText(fp.cpu_model), fp.cores,
+                    MarkdownText(fp.compiler), MarkdownCode(fp.cxx_flags),
+                    MarkdownText(fp.build_type));
   return md;
 }
 

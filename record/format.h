@@ -12,11 +12,22 @@
 #define WSBENCH_RECORD_FORMAT_H_
 
 #include <string>
+#include <string_view>
 
 namespace wsbench::record {
 
 // Rates, counts and any other magnitude.
 std::string FormatShort(double value);
+// `text` as literal Markdown (GitHub Flavored) text, also inside a table
+// cell: backslash, backtick, *, _, [, ], | escaped with a backslash; < and
+// & as HTML entities (no tag or entity gets through; a lone > is plain
+// text); line breaks as spaces.
+std::string MarkdownText(std::string_view text);
+// `text` as a Markdown code span: a backtick fence longer than any run of
+// backticks inside; | escaped (GFM reads \| in a table cell's code span as
+// |); line breaks as spaces.
+std::string MarkdownCode(std::string_view text);
+
 // Microseconds: "0" for 0, "-" when not finite, else 3 significant digits
 // (at least 0 decimals): 123.456 -> "123", 1.2345 -> "1.23".
 std::string FormatMicros(double value);

@@ -93,4 +93,12 @@ ln -s "$tmp/target.md" "$tmp/link.md"
 expect 0 "$data/base.json" "$data/identical.json" --markdown "$tmp/link.md"
 [ -L "$tmp/link.md" ] || fail "--markdown replaced a symlink"
 grep -q "PASS" "$tmp/target.md" || fail "--markdown did not write the symlink's target"
+# Markdown: a '|' or HTML in a benchmark name neither breaks the table nor
+# reaches the renderer.
+for f in base identical; do
+  sed 's|"broadcast/medium|"broadcast/medium\|<b>x</b>|g' "$data/$f.json" >"$tmp/pipe_$f.json"
+done
+expect 0 "$tmp/pipe_base.json" "$tmp/pipe_identical.json" --markdown -
+grep -q '^| broadcast/medium\\|&lt;b>x&lt;/b> | ' "$tmp/out" || fail "name not escaped: $(grep broadcast "$tmp/out" | head -2)"
+grep -q '<b>' "$tmp/out" && fail "raw HTML in the Markdown"
 echo "compare_cli_test: ok"

@@ -39,5 +39,24 @@ TEST(FormatTest, Micros) {
   EXPECT_EQ(FormatMicros(NAN), "-");
 }
 
+TEST(FormatTest, MarkdownTextCannotBreakATableOrInjectHtml) {
+  EXPECT_EQ(MarkdownText("a|b"), "a\\|b");
+  EXPECT_EQ(MarkdownText("<script>x</script>"), "&lt;script>x&lt;/script>");
+  EXPECT_EQ(MarkdownText("haswell -> icelake"), "haswell -> icelake");
+  EXPECT_EQ(MarkdownText("a & b"), "a &amp; b");
+  EXPECT_EQ(MarkdownText("*x* _y_ [z](u) `c` \\"),
+            "\\*x\\* \\_y\\_ \\[z\\](u) \\`c\\` \\\\");
+  EXPECT_EQ(MarkdownText("two\nlines"), "two lines");
+  EXPECT_EQ(MarkdownText("broadcast/medium"), "broadcast/medium");
+}
+
+TEST(FormatTest, MarkdownCodeFencesBackticksAndEscapesPipes) {
+  EXPECT_EQ(MarkdownCode("wsbench --quick"), "`wsbench --quick`");
+  EXPECT_EQ(MarkdownCode("a`b"), "``a`b``");
+  EXPECT_EQ(MarkdownCode("`x`"), "`` `x` ``");
+  EXPECT_EQ(MarkdownCode("a | b"), "`a \\| b`");
+  EXPECT_EQ(MarkdownCode("<b>"), "`<b>`");  // literal inside a code span
+}
+
 }  // namespace
 }  // namespace wsbench::record

@@ -392,7 +392,7 @@ TEST_F(ReportTest, DiffGraphLinksAreShownWithTheVerdict) {
             html.find("Where it got slower"));
   const std::string md = RenderMarkdown(*r);
   EXPECT_NE(md.find("- [messages/low](diff/messages_low/diff.svg) — "
-                    "wsbench::X<int>::Parse +25 instructions/op"),
+                    "wsbench::X&lt;int>::Parse +25 instructions/op"),
             std::string::npos)
       << md;
 }

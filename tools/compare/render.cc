@@ -118,20 +118,25 @@ std::string RenderTerminal(const Comparison& c, bool color) {
 }
 
 std::string RenderMarkdown(const Comparison& c) {
-  std::string out = "### " + SummaryLine(c) + "\n\n";
-  for (const auto& note : c.notes) out += "- " + note + "\n";
+  // Names, paths and notes come from the files: escaped so that a '|' or
+  // HTML in them cannot break the table or reach a renderer.
+  using record::MarkdownText;
+  std::string out = "### " + MarkdownText(SummaryLine(c)) + "\n\n";
+  for (const auto& note : c.notes) out += "- " + MarkdownText(note) + "\n";
   if (!c.notes.empty()) out += "\n";
   out += "| benchmark | metric | base | new | change | p | 95% CI | verdict | note |\n";
   out += "|---|---|--:|--:|--:|--:|--:|---|---|\n";
   auto cells = Cells(c);
   for (size_t r = 0; r < cells.size(); ++r) {
     const MetricRow& row = c.rows[r];
-    std::string verdict = cells[r][7];
+    std::string verdict = MarkdownText(cells[r][7]);
     if (row.verdict == Verdict::kRegressed && row.gated) verdict = "**REGRESSED**";
     out += fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
-                       cells[r][0], cells[r][1], cells[r][2], cells[r][3],
-                       cells[r][4], cells[r][5], cells[r][6], verdict,
-                       cells[r][8]);
+                       MarkdownText(cells[r][0]), MarkdownText(cells[r][1]),
+                       MarkdownText(cells[r][2]), MarkdownText(cells[r][3]),
+                       MarkdownText(cells[r][4]), MarkdownText(cells[r][5]),
+                       MarkdownText(cells[r][6]), verdict,
+                       MarkdownText(cells[r][8]));
   }
   return out;
 }
