@@ -38,10 +38,11 @@
 // MessageParser::Parse alone; best of kReferenceRounds rounds each (thread
 // CPU time). Counters: bare_simdjson_ns_per_op, parse_ns_per_op,
 // parse_vs_bare_simdjson_x; the driver sets bare_simdjson_ns_per_op against
-// the timed pass (bare_simdjson_share_pct = 100 x bare / measured ns per op:
-// 66.7 is "within 1.5x of the bare parse"). Setup first checks that the bare
-// extraction and MessageParser agree on every valid corpus message (type,
-// channel names, data and id text), so both loops do the same extraction.
+// the timed pass's CPU time per op (bare_simdjson_share_pct = 100 x bare /
+// measured: 66.7 is "within 1.5x of the bare parse"). Setup first checks that
+// the bare extraction and MessageParser agree on every valid corpus message
+// (type, channel names, data and id text), so both loops do the same
+// extraction.
 //
 // Verify compares against a replay of the op sequence in Setup: messages per
 // command type, errors per kind, subscribe/unsubscribe results (a per
