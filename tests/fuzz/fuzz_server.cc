@@ -82,6 +82,7 @@ int Connect(uint16_t port) {
       return fd;
     const int error = errno;
     close(fd);
+    if (error == EINTR) continue;  // a signal (libFuzzer's leak check): again
     if (error != EADDRNOTAVAIL || attempt >= 500) {
       std::fprintf(stderr, "connect to 127.0.0.1:%u failed: %s\n",
                    unsigned(port), std::strerror(error));
@@ -98,6 +99,8 @@ std::string Exchange(uint16_t port, std::string_view bytes) {
   while (sent < bytes.size()) {
     const ssize_t n =
         send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    // EINTR: libFuzzer's leak check stops every thread with a signal.
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) break;  // the server may close before reading everything
     sent += size_t(n);
   }
@@ -106,6 +109,7 @@ std::string Exchange(uint16_t port, std::string_view bytes) {
   char buf[4096];
   for (;;) {
     const ssize_t n = recv(fd, buf, sizeof(buf), 0);
+    if (n < 0 && errno == EINTR) continue;
     if (n == 0 || (n < 0 && errno == ECONNRESET)) break;
     if (n < 0) {
       std::fprintf(stderr, "recv from the server failed: %s\n",
