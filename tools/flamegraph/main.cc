@@ -10,8 +10,6 @@
 // Exit codes: 0 ok, 1 an output could not be written, 2 bad flags or bad
 // input (unreadable, malformed, or counts beyond 64 bits; the message on
 // stderr names the file and what is wrong).
-#include <sys/stat.h>
-
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -74,26 +72,12 @@ bool ReadAll(const std::string& path, std::string& out) {
   return true;
 }
 
-// Writes `text` to stdout for "-"; through to what is not a regular file
-// (a device such as /dev/null, a FIFO, a symlink's target): replacing those
-// by renaming over them would clobber them; else atomically (temporary file
-// + rename), so a reader sees the old file or the whole new one.
+// Writes `text` to stdout for "-", else with the record's writer: atomically
+// for a regular file, through to a device, FIFO or symlink's target.
 bool WriteOutput(const std::string& path, const std::string& text) {
   if (path == "-") {
     std::fwrite(text.data(), 1, text.size(), stdout);
     return std::fflush(stdout) == 0;
-  }
-  struct stat st;
-  if (lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-    std::ofstream out(path, std::ios::binary);
-    out << text;
-    out.close();
-    if (!out) {
-      std::fprintf(stderr, "wsbench-flamegraph: cannot write '%s'\n",
-                   path.c_str());
-      return false;
-    }
-    return true;
   }
   absl::Status status = wsbench::record::WriteFileAtomically(path, text);
   if (!status.ok()) {
