@@ -150,7 +150,7 @@ TEST(DiffFlameGraphTest, KnownRegressionIsRedWithExactTooltipsAndTopsTheList) {
             std::string::npos)
       << markdown;
   EXPECT_NE(markdown.find("| 1 | wsbench::Rbac::Check&lt;std::pair&lt;int, "
-                          "char&gt; &gt; | 20.0 -> 45.0 | +25.0 | 100.0% |"),
+                          "char> > | 20.0 -> 45.0 | +25.0 | 100.0% |"),
             std::string::npos)
       << markdown;
 }

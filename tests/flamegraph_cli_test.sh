@@ -41,7 +41,7 @@ grep -q 'big.folded: folded line 2: .*64-bit overflow' "$tmp/err" || { cat "$tmp
 # --diff: two callgrind files (+25 instructions/op in Check), per op.
 expect 0 --diff "$data/base.callgrind" "$data/new.callgrind" --base-ops 1000 --new-ops 1000 \
   --growth-out "$tmp/growth.md" -o "$tmp/diff.svg"
-grep -q '^| 1 | wsbench::Rbac::Check&lt;std::pair&lt;int, char&gt; &gt; | 20.0 -> 45.0 | +25.0 | 100.0% |$' \
+grep -q '^| 1 | wsbench::Rbac::Check&lt;std::pair&lt;int, char> > | 20.0 -> 45.0 | +25.0 | 100.0% |$' \
   "$tmp/growth.md" || { cat "$tmp/growth.md" >&2; fail "growth list lacks Check"; }
 grep -q 'data-name="wsbench::Rbac::Check&lt;std::pair&lt;int, char&gt; &gt;" [^>]*data-delta="25.0000"' \
   "$tmp/diff.svg" || fail "diff.svg lacks Check's change"

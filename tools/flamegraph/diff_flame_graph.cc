@@ -14,6 +14,7 @@
 #include "call_tree.h"
 #include "flame_graph_svg.h"
 #include "fmt/format.h"
+#include "record/format.h"
 #include "svg_text.h"
 
 namespace wsbench::flamegraph {
@@ -95,37 +96,7 @@ std::string TotalsLine(const DiffSummary& s, const DiffOptions& options) {
 }
 
 std::string MarkdownEscape(std::string_view text) {
-  std::string out;
-  for (char c : RepairUtf8(text)) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '\n':
-      case '\r':
-        out += ' ';
-        break;
-      case '\\':
-      case '`':
-      case '*':
-      case '_':
-      case '[':
-      case ']':
-      case '|':
-        out += '\\';
-        out += c;
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
+  return record::MarkdownText(RepairUtf8(text));
 }
 
 }  // namespace

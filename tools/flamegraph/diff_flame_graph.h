@@ -90,8 +90,8 @@ absl::StatusOr<std::string> RenderDiffFlameGraphSvg(const FoldedStacks& base,
                                                     const FoldedStacks& next,
                                                     const DiffOptions& options);
 
-// The growth list as a Markdown table (function names escaped for
-// Markdown tables), headed by the totals line.
+// The growth list as a Markdown table (names escaped by
+// record::MarkdownText), headed by the totals line.
 std::string FormatGrowthMarkdown(const DiffSummary& summary,
                                  const DiffOptions& options);
 
