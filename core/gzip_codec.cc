@@ -197,8 +197,10 @@ absl::StatusOr<std::string_view> GzipCodec::Decompress(std::string_view gzip) {
   // One byte over the limit is room enough to detect "exceeds".
   const size_t cap = limit == SIZE_MAX ? limit : limit + 1;
   if (inflate_out_.empty()) {
-    inflate_out_.resize(std::min(cap, std::max(kMinInflateBuffer,
-                                               4 * gzip.size())));
+    const size_t first =
+        std::min(cap, std::max(kMinInflateBuffer, 4 * gzip.size()));
+    inflate_out_.reserve(first);
+    inflate_out_.resize(first);
   }
   s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(gzip.data()));
   s.avail_in = static_cast<uInt>(gzip.size());
@@ -215,6 +217,8 @@ absl::StatusOr<std::string_view> GzipCodec::Decompress(std::string_view gzip) {
       }
       const size_t grown =
           std::min(cap, std::max(kMinInflateBuffer, 2 * inflate_out_.size()));
+      // Exactly `grown`: resize alone may double the capacity past the cap.
+      inflate_out_.reserve(grown);
       inflate_out_.resize(grown);
     }
     const size_t room = std::min<size_t>(inflate_out_.size() - out, UINT_MAX);

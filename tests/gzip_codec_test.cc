@@ -350,6 +350,22 @@ TEST(GzipCodecTest, CompressionBombHitsTheLimit) {
   EXPECT_EQ(back->size(), zeros.size());
 }
 
+TEST(GzipCodecTest, InflateBufferNeverExceedsTheLimit) {
+  // 12 MiB of zeros against a 16 MiB limit, then a bomb over it: the output
+  // buffer grows by doubling but is capped at the limit (+1 byte), never
+  // doubled past it.
+  constexpr size_t kLimit = size_t{16} << 20;
+  auto big = MakeCodec({.max_inflated_size = 64 << 20});
+  for (size_t size : {size_t{12} << 20, size_t{20} << 20}) {
+    absl::StatusOr<GzipResult> r = big->Compress(std::string(size, '\0'));
+    ASSERT_TRUE(r.ok());
+    const std::string gz(r->data);
+    auto codec = MakeCodec({.max_inflated_size = kLimit});
+    (void)codec->Decompress(gz);
+    EXPECT_LE(codec->inflate_buffer_bytes(), kLimit + 1) << size;
+  }
+}
+
 TEST(GzipCodecTest, OutputExactlyAtTheLimitIsAllowed) {
   auto codec = MakeCodec({.max_inflated_size = 5000});
   const std::string at(5000, 'x');

@@ -119,6 +119,9 @@ class GzipCodec {
   // Messages compressed / passed through since creation.
   uint64_t compressed_count() const { return compressed_count_; }
   uint64_t passed_through_count() const { return passed_through_count_; }
+  // Bytes held for Decompress output: never more than max_inflated_size + 1
+  // (one byte to detect "exceeds").
+  size_t inflate_buffer_bytes() const { return inflate_out_.capacity(); }
 
  private:
   struct StreamDeleter {
