@@ -17,6 +17,8 @@ expect() {  # expected_code grep_pattern command...
 }
 expect 2 "no baseline at $tmp/none.json" "$src/tools/gate" --no-build --baseline "$tmp/none.json"
 expect 2 "unknown revision 'no-such-revision'" "$src/tools/ab" no-such-revision --no-build
+expect 2 "--pairs 0: needs at least 1 pair" "$src/tools/ab" HEAD --pairs 0
+expect 2 "--repetitions 0: needs at least 1" "$src/tools/ab" HEAD --repetitions 0
 expect 2 "not an executable" "$src/tools/instructions" --wsbench "$tmp/none"
 expect 2 "unrecognized arguments" "$src/tools/gate-check" --bogus
 expect 2 "thin entry points" python3 "$src/tools/ci/ci.py"

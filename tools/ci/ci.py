@@ -671,6 +671,11 @@ def ab_main(argv):
     p.add_argument("--keep", action="store_true", help="keep the run files")
     p.add_argument("suite_args", nargs="*", help="wsbench flags after --")
     a = p.parse_args(argv)
+    # Checked before anything is built.
+    if a.pairs < 1:
+        raise Failure(f"--pairs {a.pairs}: needs at least 1 pair (6 for a verdict)")
+    if a.repetitions < 1:
+        raise Failure(f"--repetitions {a.repetitions}: needs at least 1")
     os.chdir(ROOT)
     if not has_commit(a.rev):
         raise Failure(f"unknown revision '{a.rev}'")
