@@ -1,5 +1,6 @@
 #include "latency_pass.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -63,7 +64,8 @@ LatencyPlan PlanLatency(int64_t ops) {
     plan.select_max = static_cast<uint64_t>(share * 18446744073709551615.0);
     timed = kMaxTimedPerPass;
   }
-  plan.passes = (kMinSamples + timed - 1) / timed;
+  plan.passes =
+      std::min<int64_t>((kMinSamples + timed - 1) / timed, kMaxPasses);
   return plan;
 }
 
