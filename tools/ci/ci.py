@@ -484,7 +484,7 @@ def gate_main(argv):
                    help="instruction counts measured earlier with the same binary")
     p.add_argument("--base-build",
                    help="a release build of the baseline's revision to use for the A/B "
-                        "(instead of build/rev/<commit>)")
+                        "and the differential flame graphs (instead of build/rev/<commit>)")
     p.add_argument("--save-baseline", metavar="NAME",
                    help="measure (5 runs) and write baselines/NAME.json; needs a clean tree")
     a = p.parse_args(argv)
