@@ -24,7 +24,7 @@ cat >"$tmp/fake-verdict.json" <<'JSON'
  {"benchmark": "subscriptions/light", "metric": "p95_us", "verdict": "regressed", "gated": true},
  {"benchmark": "subscriptions/low", "metric": "allocs_per_op", "verdict": "regressed", "gated": true}]}
 JSON
-python3 - "$src" "$build" "$tmp" >"$tmp/py.out" 2>"$tmp/py.err" <<'PY' || { cat "$tmp/py.err" >&2; fail "explain_regressions"; }
+PYTHONDONTWRITEBYTECODE=1 python3 - "$src" "$build" "$tmp" >"$tmp/py.out" 2>"$tmp/py.err" <<'PY' || { cat "$tmp/py.err" >&2; fail "explain_regressions"; }
 import sys
 src, build, tmp = sys.argv[1:]
 sys.path.insert(0, f"{src}/tools/ci")
