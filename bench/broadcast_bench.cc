@@ -360,11 +360,30 @@ class BroadcastWorkload : public Workload {
     const size_t n = drain_list_.size();
     for (size_t k = 0; k < n; ++k) {
       if (k + kAhead < n) __builtin_prefetch(&queues_[drain_list_[k + kAhead]], 1, 3);
-      DrainQueue(drain_list_[k]);
+      const ConnIndex c = drain_list_[k];
+      OutboundQueue& q = queues_[c];
+      if (q.empty()) continue;
+      uint64_t checksum = checksum_.empty() ? 0 : checksum_[c];
+      uint32_t n;
+      if (full_check_[c]) {
+        n = static_cast<uint32_t>(q.DrainEach([&checksum](std::span<const uint8_t> f) {
+          checksum = Combine(checksum, FullDigest(f));
+        }));
+      } else {
+        n = static_cast<uint32_t>(q.DrainEach([&checksum](std::span<const uint8_t> f) {
+          checksum = Combine(checksum, LightDigest(f));
+        }));
+      }
+      if (!checksum_.empty()) {
+        checksum_[c] = checksum;
+        count_[c] += n;
+      }
     }
   }
 
-  // One connection's writer: its pending frames folded into its checksum.
+  // One connection's writer, for RunTimed: the body of DrainAll's loop.
+  // DrainAll keeps its own copy because calling this from the loop changed
+  // the timed code (+1.6% instructions/op; +0.35% even forced inline).
   void DrainQueue(ConnIndex c) {
     OutboundQueue& q = queues_[c];
     if (q.empty()) return;
