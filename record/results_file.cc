@@ -510,10 +510,37 @@ std::vector<std::string> ResultsFile::BenchmarkNames() const {
   return names;
 }
 
+std::vector<const BenchmarkRun*> ResultsFile::Named(
+    std::string_view run_name) const {
+  auto rebuild = [&] {
+    index_.clear();
+    for (size_t i = 0; i < runs.size(); ++i) index_[runs[i].run_name].push_back(i);
+    indexed_data_ = runs.data();
+    indexed_size_ = runs.size();
+  };
+  if (indexed_data_ != runs.data() || indexed_size_ != runs.size()) rebuild();
+  auto it = index_.find(std::string(run_name));
+  if (it != index_.end()) {
+    for (size_t i : it->second) {
+      if (runs[i].run_name != run_name) {  // renamed in place
+        rebuild();
+        it = index_.find(std::string(run_name));
+        break;
+      }
+    }
+  }
+  std::vector<const BenchmarkRun*> out;
+  if (it == index_.end()) return out;
+  out.reserve(it->second.size());
+  for (size_t i : it->second) out.push_back(&runs[i]);
+  return out;
+}
+
 std::vector<double> ResultsFile::RepetitionValues(std::string_view run_name,
                                                   std::string_view key) const {
   std::vector<std::pair<int64_t, double>> indexed;
-  for (const BenchmarkRun& run : runs) {
+  for (const BenchmarkRun* entry : Named(run_name)) {
+    const BenchmarkRun& run = *entry;
     if (run.run_type != RunType::kIteration || run.run_name != run_name ||
         run.failed()) {
       continue;
@@ -534,7 +561,8 @@ std::vector<double> ResultsFile::RepetitionValues(std::string_view run_name,
 int ResultsFile::CountTrue(std::string_view run_name,
                            std::string_view key) const {
   int count = 0;
-  for (const BenchmarkRun& run : runs) {
+  for (const BenchmarkRun* entry : Named(run_name)) {
+    const BenchmarkRun& run = *entry;
     if (run.run_type != RunType::kIteration || run.run_name != run_name ||
         run.failed()) {
       continue;
@@ -547,7 +575,8 @@ int ResultsFile::CountTrue(std::string_view run_name,
 
 std::string ResultsFile::LatencyRule(std::string_view run_name) const {
   std::set<std::string> rules;
-  for (const BenchmarkRun& run : runs) {
+  for (const BenchmarkRun* entry : Named(run_name)) {
+    const BenchmarkRun& run = *entry;
     if (run.run_type != RunType::kIteration || run.run_name != run_name ||
         run.failed()) {
       continue;
@@ -591,10 +620,11 @@ std::string TooFewSamplesKey(std::string_view key) {
 
 const BenchmarkRun* ResultsFile::Aggregate(
     std::string_view run_name, std::string_view aggregate_name) const {
-  for (const BenchmarkRun& run : runs) {
+  for (const BenchmarkRun* entry : Named(run_name)) {
+    const BenchmarkRun& run = *entry;
     if (run.run_type == RunType::kAggregate && run.run_name == run_name &&
         run.aggregate_name == aggregate_name) {
-      return &run;
+      return entry;
     }
   }
   return nullptr;
@@ -602,9 +632,10 @@ const BenchmarkRun* ResultsFile::Aggregate(
 
 const BenchmarkRun* ResultsFile::FirstIteration(
     std::string_view run_name) const {
-  for (const BenchmarkRun& run : runs) {
+  for (const BenchmarkRun* entry : Named(run_name)) {
+    const BenchmarkRun& run = *entry;
     if (run.run_type == RunType::kIteration && run.run_name == run_name) {
-      return &run;
+      return entry;
     }
   }
   return nullptr;

@@ -25,7 +25,8 @@
 // other field in `numbers` (numeric counters such as "p95_us",
 // "ops_per_second", "allocs_per_op"), `strings` or `bools`, so nothing a
 // newer writer adds is lost and WriteResultsJson() can round-trip a file.
-// Reading is O(file size) (simdjson on-demand); lookups by name are linear.
+// Reading is O(file size) (simdjson on-demand); lookups by name use an
+// index built on first use (O(entries of that name) each).
 // Thread-safety: plain values; no shared state.
 //
 // Tolerant of extra fields anywhere; strict about the fields it needs:
@@ -46,6 +47,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -148,6 +150,17 @@ struct ResultsFile {
                                 std::string_view aggregate_name) const;
   // The first kIteration entry of `run_name`, or nullptr.
   const BenchmarkRun* FirstIteration(std::string_view run_name) const;
+
+ private:
+  // The entries of `run_name`, in file order, from an index by run_name so
+  // that looking up every benchmark is linear in the file, not quadratic.
+  // The index is rebuilt when `runs` was reallocated, resized or an indexed
+  // entry renamed; a caller that renames entries in place should assign a
+  // new vector.
+  std::vector<const BenchmarkRun*> Named(std::string_view run_name) const;
+  mutable std::unordered_map<std::string, std::vector<size_t>> index_;
+  mutable const BenchmarkRun* indexed_data_ = nullptr;
+  mutable size_t indexed_size_ = 0;
 };
 
 // "p95_us" -> "p95_below_resolution": the bool a results file sets when a

@@ -15,7 +15,8 @@ namespace wsbench::record {
 namespace {
 
 std::string Fixture(const std::string& name) {
-  return std::string(WSBENCH_TESTDATA_DIR) + "/../../tools/compare/testdata/" + name;
+  return std::string(WSBENCH_TESTDATA_DIR) + "/../../tools/compare/testdata/" +
+         name;
 }
 
 constexpr char kMinimal[] = R"({
@@ -76,28 +77,33 @@ TEST(ResultsFileTest, ErrorsNameTheFileAndTheField) {
   auto corrupt = ReadResultsFile(Fixture("corrupt.json"));
   ASSERT_FALSE(corrupt.ok());
   EXPECT_EQ(corrupt.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_NE(corrupt.status().message().find("corrupt.json"), absl::string_view::npos);
+  EXPECT_NE(corrupt.status().message().find("corrupt.json"),
+            absl::string_view::npos);
 
   auto missing = ReadResultsFile(Fixture("missing_field.json"));
   ASSERT_FALSE(missing.ok());
-  EXPECT_NE(missing.status().message().find("context.wsbench.fingerprint.cpu_model: missing"),
+  EXPECT_NE(missing.status().message().find(
+                "context.wsbench.fingerprint.cpu_model: missing"),
             absl::string_view::npos)
       << missing.status();
 
   auto wrong = ReadResultsFile(Fixture("wrong_type.json"));
   ASSERT_FALSE(wrong.ok());
-  EXPECT_NE(wrong.status().message().find("benchmarks[0].name: expected a string"),
-            absl::string_view::npos)
+  EXPECT_NE(
+      wrong.status().message().find("benchmarks[0].name: expected a string"),
+      absl::string_view::npos)
       << wrong.status();
 
   auto absent = ReadResultsFile(Fixture("no_such_file.json"));
   ASSERT_FALSE(absent.ok());
   EXPECT_EQ(absent.status().code(), absl::StatusCode::kNotFound);
-  EXPECT_NE(absent.status().message().find("no_such_file.json"), absl::string_view::npos);
+  EXPECT_NE(absent.status().message().find("no_such_file.json"),
+            absl::string_view::npos);
 
   EXPECT_FALSE(ParseResults("", "empty.json").ok());
   EXPECT_FALSE(ParseResults("[1, 2]", "array.json").ok());
-  EXPECT_FALSE(ParseResults(R"({"context": {}, "benchmarks": []})", "x.json").ok());
+  EXPECT_FALSE(
+      ParseResults(R"({"context": {}, "benchmarks": []})", "x.json").ok());
   auto no_benchmarks = ParseResults(
       R"({"context": {"wsbench": {"complete": true, "repetitions": 1, "fingerprint":
           {"cpu_model": "", "cores": 1, "compiler": "", "cxx_flags": "", "build_type": ""}}}})",
@@ -121,7 +127,8 @@ TEST(ResultsFileTest, WriterRoundTrips) {
   std::string text = WriteResultsJson(*file);
   absl::StatusOr<ResultsFile> again = ParseResults(text, "again.json");
   ASSERT_TRUE(again.ok()) << again.status() << "\n" << text.substr(0, 2000);
-  EXPECT_EQ(again->info.fingerprint.cpu_model, file->info.fingerprint.cpu_model);
+  EXPECT_EQ(again->info.fingerprint.cpu_model,
+            file->info.fingerprint.cpu_model);
   EXPECT_EQ(again->info.complete, file->info.complete);
   EXPECT_EQ(again->context_fields, file->context_fields);
   ASSERT_EQ(again->runs.size(), file->runs.size());
@@ -139,13 +146,42 @@ TEST(ResultsFileTest, ObjectMembersKeepRawValuesInOrder) {
       R"({"b": [1, 2], "a": {"x": "y"}, "c": "s\"q", "d": 1.5})", "ctx");
   ASSERT_TRUE(members.ok()) << members.status();
   ASSERT_EQ(members->size(), 4u);
-  EXPECT_EQ((*members)[0], std::make_pair(std::string("b"), std::string("[1, 2]")));
+  EXPECT_EQ((*members)[0],
+            std::make_pair(std::string("b"), std::string("[1, 2]")));
   EXPECT_EQ((*members)[1].second, R"({"x": "y"})");
   EXPECT_EQ((*members)[2].second, R"("s\"q")");
   EXPECT_EQ((*members)[3].second, "1.5");
   auto bad = ParseObjectMembers("[1]", "ctx");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("ctx"), std::string_view::npos);
+}
+
+TEST(ResultsFileTest, LookupsFollowChangesToTheRuns) {
+  ResultsFile file;
+  for (int i = 0; i < 3; ++i) {
+    BenchmarkRun run;
+    run.name = run.run_name = i < 2 ? "a/low" : "b/low";
+    run.repetition_index = i;
+    run.numbers["p95_us"] = i + 1;
+    file.runs.push_back(run);
+  }
+  EXPECT_EQ(file.RepetitionValues("a/low", "p95_us"),
+            (std::vector<double>{1, 2}));
+  EXPECT_EQ(file.FirstIteration("b/low"), &file.runs[2]);
+  BenchmarkRun more = file.runs[0];
+  more.repetition_index = 5;
+  more.numbers["p95_us"] = 9;
+  file.runs.push_back(more);  // resized: the index is rebuilt
+  EXPECT_EQ(file.RepetitionValues("a/low", "p95_us"),
+            (std::vector<double>{1, 2, 9}));
+  file.runs[1].run_name = "b/low";  // renamed in place
+  EXPECT_EQ(file.RepetitionValues("a/low", "p95_us"),
+            (std::vector<double>{1, 9}));
+  EXPECT_EQ(file.RepetitionValues("b/low", "p95_us"),
+            (std::vector<double>{2, 3}));
+  ResultsFile copy = file;  // a copy indexes its own entries
+  EXPECT_EQ(copy.FirstIteration("b/low"), &copy.runs[1]);
+  EXPECT_EQ(file.FirstIteration("nope"), nullptr);
 }
 
 TEST(ResultsFileTest, BelowResolutionKey) {
