@@ -27,7 +27,7 @@
 #include <cmath>
 #include <csignal>
 #include <filesystem>
-#include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <string>
@@ -36,7 +36,7 @@
 #include "bench_clock.h"
 #include "driver.h"
 #include "gtest/gtest.h"
-#include "simdjson.h"
+#include "record/results_file.h"
 
 namespace wsbench::bench {
 namespace {
@@ -157,13 +157,6 @@ struct Repetition {
   std::map<std::string, Figure> figures;  // "p50", "p95", "p99", "p999", "max"
 };
 
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 // Runs `name` through the driver (one throughput pass, `repetitions`
 // repetitions) and returns its repetitions as written to results.json.
 std::vector<Repetition> RunThroughDriver(const std::string& name,
@@ -189,28 +182,36 @@ std::vector<Repetition> RunThroughDriver(const std::string& name,
       RunSuiteMain(static_cast<int>(argv.size()), argv.data(), dims, out, err);
   EXPECT_EQ(code, 0) << err.str() << out.str();
   std::vector<Repetition> reps;
-  const std::string json = ReadFile(dir / "results.json");
+  absl::StatusOr<record::ResultsFile> file =
+      record::ReadResultsFile((dir / "results.json").string());
   fs::remove_all(dir);
-  simdjson::ondemand::parser parser;
-  simdjson::padded_string padded(json);
-  simdjson::ondemand::document doc = parser.iterate(padded);
-  for (auto entry : doc["benchmarks"].get_array()) {
-    simdjson::ondemand::object b = entry.get_object();
-    if (std::string_view(b["run_type"].get_string()) != "iteration") continue;
+  EXPECT_TRUE(file.ok()) << file.status();
+  if (!file.ok()) return reps;
+  for (const record::BenchmarkRun& run : file->runs) {
+    if (run.run_type != record::RunType::kIteration) continue;
     Repetition rep;
-    rep.rule = std::string(std::string_view(b["latency_rule"].get_string()));
-    rep.resolution_us = double(b["latency_resolution_us"].get_double());
-    rep.samples = double(b["latency_samples"].get_double());
-    rep.passes = double(b["latency_passes"].get_double());
+    auto string = [&](const std::string& key) {
+      auto it = run.strings.find(key);
+      return it == run.strings.end() ? std::string() : it->second;
+    };
+    auto flag = [&](const std::string& key) {
+      auto it = run.bools.find(key);
+      EXPECT_NE(it, run.bools.end()) << key;  // always written
+      return it != run.bools.end() && it->second;
+    };
+    rep.rule = string("latency_rule");
+    rep.resolution_us = run.Number("latency_resolution_us").value_or(NAN);
+    rep.samples = run.Number("latency_samples").value_or(NAN);
+    rep.passes = run.Number("latency_passes").value_or(NAN);
     for (const std::string stem : {"p50", "p95", "p99", "p999", "max"}) {
       Figure f;
-      simdjson::ondemand::value v = b[stem + "_us"].value();
-      if (!bool(v.is_null())) {
+      // A null in the file is no number at all.
+      if (std::optional<double> us = run.Number(stem + "_us")) {
         f.present = true;
-        f.us = double(v.get_double());
+        f.us = *us;
       }
-      f.below_resolution = bool(b[stem + "_below_resolution"].get_bool());
-      f.too_few_samples = bool(b[stem + "_too_few_samples"].get_bool());
+      f.below_resolution = flag(stem + "_below_resolution");
+      f.too_few_samples = flag(stem + "_too_few_samples");
       rep.figures[stem] = f;
     }
     reps.push_back(std::move(rep));
