@@ -300,6 +300,23 @@ def run_pairs(a_bin, b_bin, work, first, last, reps, suite_args=("--quick",)):
     return files
 
 
+def regressions(verdict_path):
+    """The gated regressed rows of a wsbench-compare verdict, by
+    (benchmark, metric)."""
+    v = read_json(verdict_path)
+    return {(r["benchmark"], r["metric"]): dict(r, mode=v.get("mode")) for r in v["rows"]
+            if r["verdict"] == "regressed" and r["gated"]}
+
+
+def confirm_rows(first_verdict, second_verdict):
+    """A regression stands only when the same row regressed in both
+    measurements: on a shared machine one measurement's worst row out of
+    ~60 time rows is often beyond its threshold by chance, the same row
+    twice rarely; a real regression, and every exact metric, repeats."""
+    first = regressions(first_verdict)
+    return [row for key, row in regressions(second_verdict).items() if key in first]
+
+
 def combine(codes):
     """One exit code from several judgements: a regression anywhere fails;
     otherwise a pass needs at least one comparison that was made."""
@@ -323,13 +340,13 @@ The CI gate: measures the working tree and compares it with a baseline
                    WSBENCH_GATE_RUNS times (3), WSBENCH_GATE_REPETITIONS (3)
                    repetitions each, pooled; up to WSBENCH_GATE_EXTRA_ROUNDS
                    (2) more rounds when the machine probe leaves too few
-                   repetitions; a regression is measured again and must
-                   reproduce. When they differ, the baseline's recorded git
+                   repetitions; a regression is measured again and only
+                   rows that regressed both times fail the gate. When they differ, the baseline's recorded git
                    revision is built in a worktree (kept in build/rev/) and run
                    interleaved with the working tree (A B A B ...,
                    WSBENCH_GATE_PAIRS pairs, default 6, same seed); time is
-                   gated on the paired ratios, and a regression must
-                   reproduce on a second set of pairs. A revision missing
+                   gated on the paired ratios; a regression must
+                   reproduce (same row) on a second set of pairs. A revision missing
                    from the clone's history is reported in one line and
                    time is then not gated.
 On a failing gate, each benchmark whose instructions/op or time regressed
@@ -376,6 +393,7 @@ def gate_same_machine(a, compare, out, instr):
             gate_measure(a.build_dir, d, runs * rnd + 1, runs * (rnd + 1), reps, compare)
 
     code = judge(out)
+    rows = list(regressions(os.path.join(out, "verdict.json")).values())
     if code == 1:
         # A host-wide slowdown (a noisy neighbour on the VM's core) can move
         # every dimension by 35% for minutes without showing in wall/CPU
@@ -383,21 +401,24 @@ def gate_same_machine(a, compare, out, instr):
         say("regression found; measuring again to confirm it")
         confirm = os.path.join(out, "confirm")
         os.makedirs(confirm, exist_ok=True)
-        code = judge(confirm)
-        if code == 0:
-            say("the first measurement's regression did not reproduce "
-                f"(kept as {out}/first-gate.md); the confirming measurement passed")
+        confirm_code = judge(confirm)
+        rows = confirm_rows(os.path.join(out, "verdict.json"),
+                            os.path.join(confirm, "verdict.json"))
+        code = 2 if confirm_code == 2 else (1 if rows else 0)
+        if not rows:
+            say("no row regressed in both measurements: the regression did not reproduce "
+                f"(first measurement kept as {out}/first-gate.md)")
         for name in ("gate.md", "verdict.json"):
             os.replace(os.path.join(out, name), os.path.join(out, "first-" + name))
             shutil.copy(os.path.join(confirm, name), os.path.join(out, name))
     with open(os.path.join(out, "gate.md")) as f:
         sys.stdout.write(f.read())
-    return code, [os.path.join(out, "verdict.json")]
+    return code, rows
 
 
 def gate_other_machine(a, compare, out, instr, base_fp, differ):
     """Exact metrics against the baseline, time on an A/B run of the
-    baseline's revision; returns (code, [verdict paths])."""
+    baseline's revision; returns (code, regressed rows)."""
     reps = int(os.environ.get("WSBENCH_GATE_REPETITIONS", "3"))
     pairs = int(os.environ.get("WSBENCH_GATE_PAIRS", "6"))
     rev = base_fp.get("git_revision", "")
@@ -413,7 +434,7 @@ def gate_other_machine(a, compare, out, instr, base_fp, differ):
                                 os.path.join(out, "gate.md"), os.path.join(out, "verdict.json"))
         with open(os.path.join(out, "gate.md")) as f:
             sys.stdout.write(f.read())
-        return code, [os.path.join(out, "verdict.json")]
+        return code, list(regressions(os.path.join(out, "verdict.json")).values())
     if base_fp.get("git_dirty"):
         say(f"note: the baseline was recorded on a tree with uncommitted changes; "
             f"A is its revision {rev[:12]} as committed")
@@ -446,15 +467,18 @@ def gate_other_machine(a, compare, out, instr, base_fp, differ):
     say(f"time on {pairs} interleaved pairs: A = baseline revision {rev[:12]}, "
         "B = working tree")
     files, ab_code = judge_pairs(1, pairs, "ab")
+    ab_rows = list(regressions(os.path.join(out, "ab-verdict.json")).values())
     b_runs = [f.replace("-instr.json", ".json") for f in files[1::2]]
     if ab_code == 1:
         say("A/B regression found; measuring another set of pairs to confirm it")
         more, confirm_code = judge_pairs(pairs + 1, 2 * pairs, "ab-confirm")
         b_runs += [f.replace("-instr.json", ".json") for f in more[1::2]]
-        if confirm_code != 1:
-            say(f"the A/B regression did not reproduce (first judgement kept as "
-                f"{out}/first-ab.md); the confirming pairs are the verdict")
-            ab_code = confirm_code
+        ab_rows = confirm_rows(os.path.join(out, "ab-verdict.json"),
+                               os.path.join(out, "ab-confirm-verdict.json"))
+        ab_code = 2 if confirm_code == 2 else (1 if ab_rows else 0)
+        if not ab_rows:
+            say(f"no row regressed in both sets of pairs: the A/B regression did not "
+                f"reproduce (first judgement kept as {out}/first-ab.md)")
         for suffix in (".md", "-verdict.json"):
             os.replace(os.path.join(out, "ab" + suffix), os.path.join(out, "first-ab" + suffix))
             shutil.copy(os.path.join(out, "ab-confirm" + suffix),
@@ -468,8 +492,8 @@ def gate_other_machine(a, compare, out, instr, base_fp, differ):
             sys.stdout.write(f.read() + "\n")
     print(f"gate: exact metrics against {a.baseline}: exit {base_code}; time on the A/B "
           f"pairs against {rev[:12]}: exit {ab_code}")
-    return combine([base_code, ab_code]), [os.path.join(out, "verdict.json"),
-                                           os.path.join(out, "ab-verdict.json")]
+    rows = list(regressions(os.path.join(out, "verdict.json")).values()) + ab_rows
+    return combine([base_code, ab_code]), rows
 
 
 def gate_main(argv):
@@ -535,15 +559,21 @@ def gate_main(argv):
     differ = [k for k in TIME_FIELDS if base_fp.get(k) != here_fp.get(k)]
     instr = ["--new-instructions", instr_file] if have_instr else []
     if differ:
-        code, verdicts = gate_other_machine(a, compare, out, instr, base_fp, differ)
+        code, rows = gate_other_machine(a, compare, out, instr, base_fp, differ)
     else:
-        code, verdicts = gate_same_machine(a, compare, out, instr)
-    diffs = explain_regressions(a, out, verdicts, base_fp) if code == 1 else []
+        code, rows = gate_same_machine(a, compare, out, instr)
+    diffs = explain_regressions(a, out, rows, base_fp) if code == 1 else []
     gate_report(a, out, diffs)
     elapsed = time.monotonic() - start
+    for r in rows:
+        print(f"tools/gate: REGRESSED {r['benchmark']} {r['label']} {r['change_pct']:+.1f}% "
+              f"({'A/B pairs' if r['mode'] == 'ab' else 'against the baseline'})",
+              file=sys.stderr)
     write_atomically(os.path.join(out, "gate.json"), json.dumps(
         {"exit_code": code, "mode": "ab" if differ else "baseline", "fingerprint_differs": differ,
-         "verdicts": verdicts, "diff_graphs": [d["svg"] for d in diffs],
+         "regressions": [{k: r[k] for k in ("benchmark", "metric", "label", "change_pct",
+                                            "mode")} for r in rows],
+         "diff_graphs": [d["svg"] for d in diffs],
          "seconds": round(elapsed, 1)}, indent=1) + "\n")
     print(f"tools/gate: exit {code} (files in {out}, {elapsed:.0f} s)", file=sys.stderr)
     return code
@@ -556,11 +586,11 @@ DIFF_METRICS = ("instructions_per_op", "ops_per_second", "items_per_second",
                 "p50_us", "p95_us", "p99_us")
 
 
-def explain_regressions(a, out, verdicts, base_fp):
+def explain_regressions(a, out, regressed, base_fp):
     """On a failing gate: tools/profile-diff of each regressed benchmark
     between the baseline's revision and the working tree, written to
     out/diff/<name>/ and linked from gate.md. Returns the graphs made."""
-    rows = [r for r in gated_regressions(verdicts) if r.get("metric") in DIFF_METRICS]
+    rows = [r for r in regressed if r.get("metric") in DIFF_METRICS]
     names = []
     for r in sorted(rows, key=lambda r: r["metric"] != "instructions_per_op"):
         if re.fullmatch(r"[a-z_]+/[a-z_]+", r["benchmark"]) and r["benchmark"] not in names:
@@ -806,16 +836,6 @@ INSTR_CODE = """\
 TIME_KEYS = {"ops_per_second", "p50_us", "p95_us", "p99_us"}
 
 
-def gated_regressions(verdict_paths):
-    rows = []
-    for path in verdict_paths:
-        if os.path.exists(path):
-            v = read_json(path)
-            rows += [dict(r, mode=v.get("mode")) for r in v["rows"]
-                     if r["verdict"] == "regressed" and r["gated"]]
-    return rows
-
-
 def gate_check_main(argv):
     p = argparse.ArgumentParser(prog="tools/gate-check", description=GATE_CHECK_HELP,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -868,7 +888,7 @@ def gate_check_main(argv):
                 raise Failure(f"{label} run {i}: gate error (log: {out}.log)")
             summary = read_json(os.path.join(out, "gate.json"))
             seconds.append(summary["seconds"])
-            rows = gated_regressions(summary["verdicts"])
+            rows = summary["regressions"]
             fails += code == 1
             time_fails += any(r["metric"] in TIME_KEYS for r in rows)
             listed = "; ".join(f"{r['benchmark']} {r['label']} {r['change_pct']:+.1f}% "
