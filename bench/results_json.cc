@@ -31,25 +31,53 @@ record::BenchmarkRun Entry(const BenchmarkResult& r,
   return run;
 }
 
-record::BenchmarkRun ErrorEntry(const BenchmarkResult& r,
-                                const record::RunInfo& info, int index) {
-  record::BenchmarkRun run = Entry(r, info);
-  run.repetition_index = index;
-  run.numbers["iterations"] = 0;
-  run.bools["error_occurred"] = true;
-  run.strings["error_message"] = r.error_message;
-  return run;
-}
-
-// real_time and cpu_time (0 when the repetition has none) in ns, then the
-// rest.
-void Numbers(record::BenchmarkRun& run,
+// real_time and cpu_time (0 when the repetition has none) in ns per
+// operation, then the rest. A rate of bytes is also written under Google
+// Benchmark's name for it, bytes_per_second.
+void Numbers(const BenchmarkResult& r, record::BenchmarkRun& run,
              const std::map<std::string, double>& numbers) {
   run.numbers["real_time"] = 0;
   run.numbers["cpu_time"] = 0;
   run.strings["time_unit"] = "ns";
   for (const auto& [key, value] : numbers) run.numbers[key] = value;
+  auto items = numbers.find("items_per_second");
+  if (r.item_unit == "bytes" && items != numbers.end()) {
+    run.numbers["bytes_per_second"] = items->second;
+  }
 }
+
+// A failed benchmark's entry carries every field Google Benchmark's readers
+// index unconditionally (compare.py reads time_unit, real_time, cpu_time).
+record::BenchmarkRun ErrorEntry(const BenchmarkResult& r,
+                                const record::RunInfo& info, int index) {
+  record::BenchmarkRun run = Entry(r, info);
+  run.repetition_index = index;
+  run.numbers["iterations"] = 0;
+  Numbers(r, run, {});
+  run.bools["error_occurred"] = true;
+  run.strings["error_message"] = r.error_message;
+  return run;
+}
+
+// Google Benchmark's family_index (the dimension, in run order) and
+// per_family_instance_index (the level within it, in run order).
+class FamilyIndex {
+ public:
+  void Set(const BenchmarkResult& r, record::BenchmarkRun& run) {
+    const int family =
+        families_.try_emplace(r.dimension, static_cast<int>(families_.size()))
+            .first->second;
+    std::map<std::string, int>& levels = instances_[r.dimension];
+    const int instance =
+        levels.try_emplace(r.level, static_cast<int>(levels.size())).first->second;
+    run.numbers["family_index"] = family;
+    run.numbers["per_family_instance_index"] = instance;
+  }
+
+ private:
+  std::map<std::string, int> families_;
+  std::map<std::string, std::map<std::string, int>> instances_;
+};
 
 }  // namespace
 
@@ -90,10 +118,19 @@ record::ResultsFile ResultsRecord(
   file.info.version = SuiteVersion();
   if (file.info.complete) file.info.partial_reason.clear();
   file.context_fields = std::move(context_fields);
+  FamilyIndex family;
   for (const BenchmarkResult& r : results) {
     const int reps = static_cast<int>(r.repetitions.size());
+    const size_t first_entry = file.runs.size();
+    // Every entry of this benchmark, once they are all added.
+    auto index_entries = [&] {
+      for (size_t i = first_entry; i < file.runs.size(); ++i) {
+        family.Set(r, file.runs[i]);
+      }
+    };
     if (r.error && reps == 0) {
       file.runs.push_back(ErrorEntry(r, info, 0));
+      index_entries();
       continue;
     }
     for (int i = 0; i < reps; ++i) {
@@ -101,13 +138,16 @@ record::ResultsFile ResultsRecord(
       record::BenchmarkRun run = Entry(r, info);
       run.repetition_index = i;
       run.numbers["iterations"] = static_cast<double>(rep.iterations);
-      Numbers(run, rep.numbers);
+      Numbers(r, run, rep.numbers);
       for (const auto& [key, value] : rep.strings) run.strings[key] = value;
       for (const auto& [key, value] : rep.bools) run.bools[key] = value;
       file.runs.push_back(std::move(run));
     }
     if (r.error) file.runs.push_back(ErrorEntry(r, info, reps));
-    if (reps == 0) continue;
+    if (reps == 0) {
+      index_entries();
+      continue;
+    }
     // Keys present in any repetition.
     std::map<std::string, bool> keys;
     for (const RepetitionResult& rep : r.repetitions) {
@@ -145,11 +185,12 @@ record::ResultsFile ResultsRecord(
       run.aggregate_name = aggregate;
       run.strings["aggregate_unit"] = agg_name == "cv" ? "percentage" : "time";
       run.numbers["iterations"] = reps;
-      Numbers(run, agg.numbers);
+      Numbers(r, run, agg.numbers);
       for (const auto& [key, value] : agg.strings) run.strings[key] = value;
       for (const auto& [key, value] : agg.bools) run.bools[key] = value;
       file.runs.push_back(std::move(run));
     }
+    index_entries();
   }
   file.degradation = degradation;
   return file;

@@ -95,8 +95,9 @@ levels x dimensions summary (throughput, P95, verdicts, degradation).
   --levels a,b          these levels (minimal light low medium high very_high
                         extreme maximum); default: all (the full 9.9M-op sweep)
   --dimensions x,y      these dimensions (default: all; --list shows them)
-  --repetitions N       repetitions per benchmark (default 3, or 1 when a level
-                        above very_high (1M ops) is selected; odd is best)
+  --repetitions N       repetitions per benchmark (default 4, the fewest a U
+                        test of two runs can separate at p < 0.05; 1 when a
+                        level above very_high (1M ops) is selected)
   --seed N              corpus and operation sequence seed (default 0x5eed2026)
   --invalid-share F     share of invalid client messages, 0..1 (default 0.01)
   --out DIR             write DIR/results.json, DIR/summary.md and
@@ -246,7 +247,7 @@ absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv) {
   }
   options.levels = ordered;
   // Big levels take whole seconds per pass: the full sweep defaults to one
-  // repetition so it stays short; smaller runs default to three.
+  // repetition so it stays short; smaller runs default to four.
   if (!repetitions_given && !ordered.empty() && ordered.back().ops > kMaxOpsForDefaultRepetitions) {
     options.repetitions = 1;
   }

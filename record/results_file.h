@@ -67,8 +67,13 @@ struct TimerInfo {
 };
 
 // context.wsbench.
+// RunInfo::kind of a plain Google Benchmark file (a context without a
+// "wsbench" member): its other fields keep their defaults.
+inline constexpr std::string_view kGoogleBenchmarkKind = "google_benchmark";
+
 struct RunInfo {
-  std::string kind = "results";  // "results" or "instructions"
+  // "results", "instructions", or kGoogleBenchmarkKind
+  std::string kind = "results";
   std::string version;
   bool complete = false;       // required
   std::string partial_reason;  // set when !complete
@@ -175,10 +180,11 @@ std::string TooFewSamplesKey(std::string_view key);
 
 // Parses `json`; `source` names the input in error messages (a path).
 // InvalidArgument on malformed JSON or a missing/mistyped required field:
-// context (object), context.wsbench (object) with complete (bool),
-// repetitions (number) and fingerprint (object with its string fields and
-// cores), benchmarks (array) whose entries have name (string); every other
-// field is optional.
+// context (object), context.wsbench (object, when present: without it the
+// file is a plain Google Benchmark file, kind kGoogleBenchmarkKind) with
+// complete (bool), repetitions (number) and fingerprint (object with its
+// string fields and cores), benchmarks (array) whose entries have name
+// (string); every other field is optional.
 absl::StatusOr<ResultsFile> ParseResults(std::string_view json,
                                          std::string_view source);
 

@@ -40,6 +40,12 @@ expect 0 "$data/baseline_intel.json" "$data/amd_run.json" \
 grep -q 'code path differs (simdjson: haswell -> icelake)' "$tmp/out" ||
   fail "the instructions row does not name the differing dispatch"
 expect 2 --ab HEAD~1
+# Plain Google Benchmark files: compared on their own real_time/cpu_time.
+expect 1 "$data/gbench_base.json" "$data/gbench_slower.json"
+grep -q 'BM_Parse/4096.*real time.*regressed' "$tmp/out" || fail "plain file regression not shown"
+expect 0 "$data/gbench_base.json" "$data/gbench_same.json"
+expect 2 "$data/gbench_base.json" "$data/gbench_single.json"
+grep -q 'fewer than 3 repetitions' "$tmp/out" || fail "no-comparison reason missing"
 expect 2 save-baseline "$data/partial.json" "$tmp/b.json"
 [ ! -e "$tmp/b.json" ] || fail "partial run written as a baseline"
 sed 's/"git_dirty": false/"git_dirty": true/' "$data/base.json" >"$tmp/dirty.json"

@@ -493,6 +493,28 @@ TEST(CompareTest, BaselineWithoutCodePathGatesOnTheBuildIdentity) {
   EXPECT_NE(row->note.find("cxx_flags"), std::string::npos) << row->note;
 }
 
+TEST(CompareTest, PlainGoogleBenchmarkFilesCompareRealAndCpuTime) {
+  const ResultsFile base = Load("gbench_base.json");
+  EXPECT_EQ(base.info.kind, record::kGoogleBenchmarkKind);
+  Comparison c = Compare(base, Load("gbench_slower.json"), RepoConfig());
+  const MetricRow* real = Row(c, "BM_Parse/4096", "real_time");
+  ASSERT_NE(real, nullptr);
+  EXPECT_EQ(real->verdict, Verdict::kRegressed);
+  EXPECT_TRUE(real->gated);
+  EXPECT_NEAR(real->base, 80e3, 2e3);  // microseconds in the file, ns here
+  const MetricRow* small = Row(c, "BM_Parse/64", "cpu_time");
+  ASSERT_NE(small, nullptr);
+  EXPECT_EQ(small->verdict, Verdict::kUnchanged);
+  EXPECT_TRUE(small->gated);
+  EXPECT_EQ(ExitCode(c), 1);
+  EXPECT_EQ(ExitCode(Compare(base, Load("gbench_same.json"), RepoConfig())), 0);
+  // One repetition each: nothing can be gated, which is not a pass.
+  Comparison single = Compare(base, Load("gbench_single.json"), RepoConfig());
+  EXPECT_EQ(ExitCode(single), 2);
+  EXPECT_NE(single.no_comparison.find("fewer than 3 repetitions"), std::string::npos)
+      << single.no_comparison;
+}
+
 TEST(CompareTest, NothingMatchedIsNoComparisonNotAPass) {
   Comparison c = Compare(Load("base.json"), Load("unrelated.json"), RepoConfig());
   EXPECT_EQ(c.compared_benchmarks, 0);

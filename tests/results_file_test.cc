@@ -102,8 +102,14 @@ TEST(ResultsFileTest, ErrorsNameTheFileAndTheField) {
 
   EXPECT_FALSE(ParseResults("", "empty.json").ok());
   EXPECT_FALSE(ParseResults("[1, 2]", "array.json").ok());
-  EXPECT_FALSE(
-      ParseResults(R"({"context": {}, "benchmarks": []})", "x.json").ok());
+  // Without context.wsbench it is a plain Google Benchmark file.
+  auto plain = ParseResults(
+      R"({"context": {"host_name": "h"}, "benchmarks": [{"name": "BM_x/8",
+          "run_type": "iteration", "real_time": 1.5, "time_unit": "us"}]})",
+      "x.json");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->info.kind, kGoogleBenchmarkKind);
+  EXPECT_EQ(plain->RepetitionValues("BM_x/8", "real_time"), std::vector<double>{1.5});
   auto no_benchmarks = ParseResults(
       R"({"context": {"wsbench": {"complete": true, "repetitions": 1, "fingerprint":
           {"cpu_model": "", "cores": 1, "compiler": "", "cxx_flags": "", "build_type": ""}}}})",

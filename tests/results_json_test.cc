@@ -118,9 +118,20 @@ TEST(ResultsJsonTest, DocumentParsesAndHasEveryField) {
     const std::string run_type(std::string_view(b["run_type"].get_string()));
     if (b.find_field_unordered("error_occurred").error() == simdjson::SUCCESS) {
       ++errors;
+      // Google Benchmark's readers index these on every entry (compare.py
+      // crashes on a KeyError otherwise).
+      EXPECT_EQ(std::string_view(b["time_unit"].get_string()), "ns");
+      EXPECT_EQ(double(b["real_time"].get_double()), 0);
+      EXPECT_EQ(double(b["cpu_time"].get_double()), 0);
+      EXPECT_EQ(int64_t(b["family_index"].get_int64()), 0);
+      EXPECT_EQ(int64_t(b["per_family_instance_index"].get_int64()), 1);
       EXPECT_EQ(std::string_view(b["error_message"].get_string()), "verify: 3 \"deliveries\" missing");
       continue;
     }
+    EXPECT_EQ(int64_t(b["family_index"].get_int64()), 0);
+    EXPECT_EQ(int64_t(b["per_family_instance_index"].get_int64()), 0);
+    // Items here are deliveries, not bytes.
+    EXPECT_NE(b.find_field_unordered("bytes_per_second").error(), simdjson::SUCCESS);
     EXPECT_EQ(std::string_view(b["run_name"].get_string()), "broadcast/minimal");
     for (const char* key : {"repetitions", "threads", "iterations", "real_time", "cpu_time",
                             "ops", "items_per_op", "ops_per_second", "items_per_second", "p50_us",
@@ -169,6 +180,34 @@ TEST(ResultsJsonTest, DocumentParsesAndHasEveryField) {
     ++degr;
   }
   EXPECT_EQ(degr, 1);
+}
+
+// A rate of bytes (compression, frames) is written as Google Benchmark's
+// bytes_per_second; each dimension is a family, each level an instance.
+TEST(ResultsJsonTest, BytesRateAndFamilyIndices) {
+  std::vector<BenchmarkResult> results = Results();
+  BenchmarkResult bytes = results.front();
+  bytes.dimension = "compression";
+  bytes.item_unit = "bytes";
+  BenchmarkResult bytes_light = bytes;
+  bytes_light.level = "light";
+  results = {results.front(), bytes, bytes_light};
+  absl::StatusOr<record::ResultsFile> file =
+      record::ParseResults(ResultsJson(Info(), results, {}, nullptr), "results.json");
+  ASSERT_TRUE(file.ok()) << file.status();
+  int checked = 0;
+  for (const record::BenchmarkRun& run : file->runs) {
+    const bool is_bytes = run.dimension == "compression";
+    EXPECT_EQ(run.Number("family_index"), is_bytes ? 1 : 0) << run.name;
+    EXPECT_EQ(run.Number("per_family_instance_index"), run.level == "light" ? 1 : 0)
+        << run.name;
+    if (is_bytes && run.run_type == record::RunType::kIteration) {
+      EXPECT_EQ(run.Number("bytes_per_second"), run.Number("items_per_second"));
+      ++checked;
+    }
+    if (!is_bytes) EXPECT_FALSE(run.Number("bytes_per_second").has_value()) << run.name;
+  }
+  EXPECT_EQ(checked, 4);
 }
 
 TEST(ResultsJsonTest, BelowResolutionPercentilesAreNullWithTheirFlag) {

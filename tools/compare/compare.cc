@@ -298,8 +298,81 @@ std::string_view VerdictName(Verdict v) {
   return "?";
 }
 
+namespace {
+
+bool IsPlain(const ResultsFile& file) {
+  return file.info.kind == record::kGoogleBenchmarkKind;
+}
+
+// `file` with real_time and cpu_time in nanoseconds (Google Benchmark
+// writes them in each entry's time_unit).
+ResultsFile InNanoseconds(ResultsFile file) {
+  for (BenchmarkRun& run : file.runs) {
+    auto unit = run.strings.find("time_unit");
+    if (unit == run.strings.end()) continue;
+    const double scale = unit->second == "us"   ? 1e3
+                         : unit->second == "ms" ? 1e6
+                         : unit->second == "s"  ? 1e9
+                                                : 1.0;
+    for (const char* key : {"real_time", "cpu_time"}) {
+      auto it = run.numbers.find(key);
+      if (it != run.numbers.end()) it->second *= scale;
+    }
+    unit->second = "ns";
+  }
+  return file;
+}
+
+// The rules for plain Google Benchmark files: their own real_time and
+// cpu_time per repetition, at the throughput metric's thresholds; no levels,
+// pass lengths or machine probes to go by.
+GateConfig PlainConfig(const GateConfig& config) {
+  GateConfig plain = config;
+  plain.time_levels.clear();
+  plain.min_pass_ms = 0;
+  plain.max_probe_drift = 0;
+  MetricSpec time;
+  for (const MetricSpec& m : config.metrics) {
+    if (m.kind == MetricKind::kTime) {
+      time = m;
+      break;
+    }
+  }
+  time.unit = "ns";
+  time.higher_is_better = false;
+  plain.metrics.clear();
+  for (auto [key, label] : {std::pair{"real_time", "real time"},
+                            std::pair{"cpu_time", "CPU time"}}) {
+    time.key = key;
+    time.label = label;
+    plain.metrics.push_back(time);
+  }
+  return plain;
+}
+
+Comparison CompareFiles(const ResultsFile& base, const ResultsFile& next,
+                        const GateConfig& config);
+
+}  // namespace
+
 Comparison Compare(const ResultsFile& base, const ResultsFile& next,
                    const GateConfig& config) {
+  if (!IsPlain(base) && !IsPlain(next)) return CompareFiles(base, next, config);
+  const GateConfig plain = PlainConfig(config);
+  Comparison c = CompareFiles(InNanoseconds(base), InNanoseconds(next), plain);
+  c.notes.insert(c.notes.begin(),
+                 fmt::format("Google Benchmark file{} without wsbench context: "
+                             "compared on real_time and cpu_time per repetition "
+                             "(threshold {}%)",
+                             IsPlain(base) && IsPlain(next) ? "s" : "",
+                             plain.metrics.front().threshold_pct));
+  return c;
+}
+
+namespace {
+
+Comparison CompareFiles(const ResultsFile& base, const ResultsFile& next,
+                        const GateConfig& config) {
   Comparison c;
   c.base_path = base.path;
   c.next_path = next.path;
@@ -524,6 +597,8 @@ Comparison Compare(const ResultsFile& base, const ResultsFile& next,
   CheckSomethingCompared(c, base, next);
   return c;
 }
+
+}  // namespace
 
 Comparison CompareAb(
     const std::vector<std::pair<const ResultsFile*, const ResultsFile*>>& pairs,

@@ -261,3 +261,28 @@ nonsense("missing_time", lambda r: first_iteration(r).pop("real_time"))
 nonsense("duplicate", lambda r: r["benchmarks"].append(copy.deepcopy(first_iteration(r))))
 nonsense("no_probe", lambda r: first_iteration(r).pop("probe_ns"))
 nonsense("negative_probe", lambda r: first_iteration(r).update(probe_ns=-1))
+
+def gbench(seed, scale=None, n=5):
+    """A plain Google Benchmark file (no wsbench context), times in us."""
+    rng = random.Random(seed)
+    scale = scale or {}
+    out = []
+    for family, (name, us) in enumerate([("BM_Parse/64", 1.5), ("BM_Parse/4096", 80.0)]):
+        for i in range(n):
+            t = us * scale.get(name, 1.0) * (1 + rng.uniform(-0.02, 0.02))
+            out.append({"name": name, "family_index": 0, "per_family_instance_index": family,
+                        "run_name": name, "run_type": "iteration", "repetitions": n,
+                        "repetition_index": i, "threads": 1, "iterations": 100000,
+                        "real_time": t, "cpu_time": t * 0.99, "time_unit": "us"})
+    return {"context": {"date": "2026-11-25T12:00:00+00:00", "host_name": "ci",
+                        "executable": "./parse_bench", "num_cpus": 2, "mhz_per_cpu": 2000,
+                        "cpu_scaling_enabled": False, "caches": [],
+                        "library_build_type": "release"},
+            "benchmarks": out}
+
+
+# A team's other benchmarks: plain Google Benchmark output.
+write("gbench_base.json", gbench(17))
+write("gbench_slower.json", gbench(18, scale={"BM_Parse/4096": 1.25}))
+write("gbench_same.json", gbench(19))
+write("gbench_single.json", gbench(20, n=1))
