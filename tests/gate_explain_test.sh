@@ -33,7 +33,8 @@ class A:
     base_build = build
     build_dir = build
     baseline = f"{tmp}/run/results.json"
-diffs = ci.explain_regressions(A, f"{tmp}/out", [f"{tmp}/fake-verdict.json"],
+diffs = ci.explain_regressions(A, f"{tmp}/out",
+                               list(ci.regressions(f"{tmp}/fake-verdict.json").values()),
                                {"git_revision": "0123456789ab"})
 assert [d["name"] for d in diffs] == ["subscriptions/light"], diffs
 ci.gate_report(A, f"{tmp}/out", diffs)
