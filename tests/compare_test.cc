@@ -646,6 +646,59 @@ TEST(BaselineTest, KeepsOnlyRepetitionsAtTheUnhinderedMachineSpeed) {
   EXPECT_NE(s.message().find("2 of 9"), absl::string_view::npos) << s;
 }
 
+// `file` with every run renamed to `name` (another benchmark of the same
+// level), so two benchmarks can be pooled into one file.
+ResultsFile Renamed(ResultsFile file, const std::string& name) {
+  for (record::BenchmarkRun& run : file.runs) run.name = run.run_name = name;
+  return file;
+}
+
+// Two benchmarks of one quiet run: the probe after the second reads 18%
+// slower than after the first (measured on an idle AMD EPYC: 140-160 us
+// after connections, 173-190 us after compression, same process).
+ResultsFile TwoBenchmarksQuiet() {
+  ResultsFile file = WithProbes(kQuietRates, {146, 145, 148, 147, 145, 149, 146, 144, 147});
+  ResultsFile other = Renamed(
+      WithProbes(kQuietRates, {174, 175, 178, 175, 174, 178, 176, 173, 177}),
+      "connections/medium");
+  for (record::BenchmarkRun& run : other.runs) file.runs.push_back(run);
+  return file;
+}
+
+TEST(BaselineTest, TheUnhinderedSpeedIsEachBenchmarksOwn) {
+  // One run-wide reference (146 us) left every repetition of the second
+  // benchmark out and refused the idle machine's run.
+  absl::StatusOr<ResultsFile> quiet =
+      KeepUnhinderedRepetitions(TwoBenchmarksQuiet(), RepoConfig());
+  ASSERT_TRUE(quiet.ok()) << quiet.status();
+  EXPECT_EQ(quiet->RepetitionValues("permissions/medium", "ops_per_second").size(), 9u);
+  EXPECT_EQ(quiet->RepetitionValues("connections/medium", "ops_per_second").size(), 9u);
+}
+
+TEST(CompareTest, TimeRepetitionsAreCheckedAgainstTheSameBenchmarksProbe) {
+  const ResultsFile base = TwoBenchmarksQuiet();
+  Comparison same = Compare(base, TwoBenchmarksQuiet(), RepoConfig());
+  EXPECT_EQ(same.probe_dropped_base, 0);
+  EXPECT_EQ(same.probe_dropped_next, 0);
+  const MetricRow* thr = Row(same, "connections/medium", "ops_per_second");
+  ASSERT_NE(thr, nullptr);
+  EXPECT_TRUE(thr->gated) << thr->note;
+  EXPECT_EQ(thr->next_n, 9);
+
+  // A neighbour slowing the second benchmark's probe by 30% still counts.
+  ResultsFile slowed = TwoBenchmarksQuiet();
+  int changed = 0;
+  for (record::BenchmarkRun& run : slowed.runs) {
+    if (run.run_name == "connections/medium" && run.repetition_index < 6) {
+      run.numbers["probe_ns"] *= 1.3;
+      ++changed;
+    }
+  }
+  ASSERT_EQ(changed, 6);
+  Comparison c = Compare(base, slowed, RepoConfig());
+  EXPECT_EQ(c.probe_dropped_next, 6);
+}
+
 TEST(BaselineTest, SaveBaselineWritesAtomicallyAndRefusesPartial) {
   GateConfig config = RepoConfig();
   std::string out = ::testing::TempDir() + "/baseline_" + std::to_string(::getpid()) + ".json";

@@ -61,8 +61,9 @@ absl::StatusOr<record::ResultsFile> MergeRuns(
 // A baseline is the reference machine speed for every later gate, so it
 // keeps only repetitions measured at the machine's unhindered speed: those
 // whose machine probe (probe_ns) is within config.max_probe_drift of the
-// 10th percentile of the run's probes (a neighbour only ever slows the
-// probe). Aggregates are recomputed over what is kept. FailedPrecondition
+// 10th percentile of the same benchmark's probes (a neighbour only ever
+// slows the probe; the workload before it moves it, so the reference is per
+// benchmark). Aggregates are recomputed over what is kept. FailedPrecondition
 // when a benchmark keeps fewer than config.baseline_min_repetitions. A run
 // without probes, or max_probe_drift 0, is returned as it is.
 absl::StatusOr<record::ResultsFile> KeepUnhinderedRepetitions(

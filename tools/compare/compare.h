@@ -108,6 +108,9 @@ std::vector<double> RepetitionProbes(const record::ResultsFile& file);
 
 // The median of RepetitionProbes(file), NaN when the file has none.
 double MedianProbeNs(const record::ResultsFile& file);
+// The median probe over the repetitions of benchmark `name`, NaN when none
+// has one.
+double MedianProbeNs(const record::ResultsFile& file, const std::string& name);
 
 // Compares `next` against `base` under `config`.
 Comparison Compare(const record::ResultsFile& base,

@@ -78,8 +78,8 @@ struct GateConfig {
   double max_contention = 0;
   // ... and only on repetitions measured while the machine ran at the
   // baseline's speed: a repetition whose machine probe (`probe_ns`, see
-  // bench/machine_probe.h) differs from the median probe of the base run
-  // by more than this fraction is left out of the time statistics, on both
+  // bench/machine_probe.h) differs from the same benchmark's median probe
+  // in the base run by more than this fraction is left out of the time statistics, on both
   // sides. A noisy neighbour slowed every benchmark of a process by 35%
   // here without showing in real_time / cpu_time. 0 = no check.
   double max_probe_drift = 0;
