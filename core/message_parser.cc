@@ -429,6 +429,9 @@ MessageError MessageParser::Parse(std::string_view message, size_t capacity,
   const char* buf = message.data();
   if (capacity < n + kMessagePadding) {
     std::memcpy(impl_->padded.get(), message.data(), n);
+    // simdjson may read the padding of malformed input: blank it, so what a
+    // longer earlier message left there cannot change this one's verdict.
+    std::memset(impl_->padded.get() + n, ' ', kMessagePadding);
     buf = impl_->padded.get();
     ++copies_;
   }
