@@ -24,6 +24,7 @@
 #include "machine_probe.h"
 #include "memory_probe.h"
 #include "record/atomic_file.h"
+#include "record/csv.h"
 #include "report_html.h"
 #include "results.h"
 #include "results_json.h"
@@ -522,6 +523,25 @@ int RunSuiteMain(int argc, char** argv, const std::vector<Dimension>& dimensions
     }
   }
 
+  // The CSV file too; its directory is created like --out's.
+  if (!options.csv_path.empty()) {
+    const std::filesystem::path parent =
+        std::filesystem::path(options.csv_path).parent_path();
+    std::error_code ec;
+    if (!parent.empty() && !record::IsWrittenThrough(options.csv_path)) {
+      std::filesystem::create_directories(parent, ec);
+    }
+    if (ec) {
+      err << fmt::format("wsbench: --csv: cannot create '{}': {}\n",
+                         parent.string(), ec.message());
+      return 2;
+    }
+    if (absl::Status s = record::CheckWritable(options.csv_path); !s.ok()) {
+      err << "wsbench: --csv: " << s.message() << "\n";
+      return 2;
+    }
+  }
+
   // The plan.
   std::vector<BenchmarkResult> results;
   results.reserve(dims.size() * options.levels.size());
@@ -625,8 +645,11 @@ int RunSuiteMain(int argc, char** argv, const std::vector<Dimension>& dimensions
     if (r.error) out << fmt::format("FAILED {}: {}\n", r.name(), r.error_message);
   }
   int code = signal_number != 0 ? 128 + signal_number : failed > 0 ? 1 : 0;
+  const std::string json =
+      options.out_dir.empty() && options.csv_path.empty()
+          ? std::string()
+          : ResultsJson(info, finished, degradation, &*thresholds);
   if (!options.out_dir.empty()) {
-    const std::string json = ResultsJson(info, finished, degradation, &*thresholds);
     const std::string md = RenderSummary(info, finished, degradation, &*thresholds,
                                          SummaryFormat::kMarkdown, true);
     std::vector<std::pair<std::string, const std::string*>> files = {
@@ -654,6 +677,22 @@ int RunSuiteMain(int argc, char** argv, const std::vector<Dimension>& dimensions
     }
     if (!written.empty()) {
       out << fmt::format("Wrote {}{}\n", fmt::join(written, ", "),
+                         info.complete ? "" : " (partial)");
+    }
+  }
+  if (!options.csv_path.empty()) {
+    // Drawn from the results.json text, like the report: the CSV of a run
+    // is the CSV wsbench-report --csv writes from its results.json.
+    absl::StatusOr<record::ResultsFile> parsed_run =
+        record::ParseResults(json, "results.json");
+    absl::Status s =
+        parsed_run.ok() ? record::WriteResultsCsv(options.csv_path, *parsed_run)
+                        : parsed_run.status();
+    if (!s.ok()) {
+      err << "wsbench: --csv: " << s.message() << "\n";
+      if (code == 0) code = 2;
+    } else {
+      out << fmt::format("Wrote {}{}\n", options.csv_path,
                          info.complete ? "" : " (partial)");
     }
   }

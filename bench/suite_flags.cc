@@ -102,6 +102,9 @@ levels x dimensions summary (throughput, P95, verdicts, degradation).
   --invalid-share F     share of invalid client messages, 0..1 (default 0.01)
   --out DIR             write DIR/results.json, DIR/summary.md and
                         DIR/report.html (the HTML report)
+  --csv FILE            also write the results as CSV (RFC 4180): one row per
+                        benchmark and metric, the median over repetitions
+                        with mean, min, max, stddev and cv
   --thresholds FILE     verdict bands (default: bench/thresholds.json)
   --min-ops N           throughput ops per repetition at least (default 20000)
   --profile-time S      run the selected benchmark(s) back to back for S
@@ -113,7 +116,7 @@ levels x dimensions summary (throughput, P95, verdicts, degradation).
 Google Benchmark flags pass through; --benchmark_filter=REGEX selects
 <dimension>/<level> names (a leading '-' negates).
 Exit codes: 0 ok, 1 a benchmark failed its checks, 2 bad flags or an
---out directory that cannot be written (checked before measuring),
+--out directory or --csv file that cannot be written (checked before measuring),
 129/130/143 interrupted by SIGHUP/SIGINT/SIGTERM (partial results written,
 marked complete=false).
 )";
@@ -130,10 +133,19 @@ absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv) {
   bool have_levels = false;
   int64_t max_load = -1;
   bool repetitions_given = false;
-  static const std::set<std::string> kValueFlags = {
-      "--max-load", "--levels", "--dimensions", "--repetitions", "--seed", "--invalid-share",
-      "--out", "--profile-time", "--thresholds", "--min-ops", "--benchmark_filter",
-      "--benchmark_repetitions"};
+  static const std::set<std::string> kValueFlags = {"--max-load",
+                                                    "--levels",
+                                                    "--dimensions",
+                                                    "--repetitions",
+                                                    "--seed",
+                                                    "--invalid-share",
+                                                    "--out",
+                                                    "--csv",
+                                                    "--profile-time",
+                                                    "--thresholds",
+                                                    "--min-ops",
+                                                    "--benchmark_filter",
+                                                    "--benchmark_repetitions"};
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string name = arg, value;
@@ -188,6 +200,9 @@ absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv) {
       } else if (name == "--out") {
         if (value.empty()) return Bad(name, value, "empty directory name");
         options.out_dir = value;
+      } else if (name == "--csv") {
+        if (value.empty()) return Bad(name, value, "empty file name");
+        options.csv_path = value;
       } else if (name == "--profile-time") {
         auto v = ParseDouble(name, value, 0.001, 86400);
         if (!v.ok()) return v.status();

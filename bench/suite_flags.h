@@ -35,6 +35,7 @@ struct SuiteOptions {
   uint64_t seed = 0x5eed'2026;
   double invalid_share = 0.01;
   std::string out_dir;                  // --out
+  std::string csv_path;                 // --csv (empty = none)
   double profile_seconds = 0;           // --profile-time (0 = off)
   std::string thresholds_path;          // --thresholds (empty = the repo's file)
   // Ops per repetition's throughput passes at least (passes = ceil(this / ops)).

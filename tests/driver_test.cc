@@ -390,5 +390,59 @@ TEST(DriverTest, NoDimensionsStillRuns) {
   EXPECT_NE(r.out.find("no dimensions registered"), std::string::npos);
 }
 
+TEST(DriverTest, CsvHasARowPerBenchmarkAndMetric) {
+  const fs::path dir = TempDir("wsbench_driver_csv");
+  const fs::path csv = dir / "sub" / "run.csv";
+  MainResult r = RunMain({"--levels=minimal,light", "--repetitions=3",
+                          "--min-ops=2000", "--csv", csv.string()},
+                         kFake);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("Wrote " + csv.string()), std::string::npos) << r.out;
+  const std::string text = ReadFile(csv);
+  EXPECT_EQ(
+      text.rfind("benchmark,dimension,level,metric,value,unit,repetitions,", 0),
+      0u)
+      << text;
+  for (const std::string name : {"fake/minimal", "fake/light"}) {
+    EXPECT_NE(text.find("\r\n" + name + ",fake,"), std::string::npos) << name;
+    EXPECT_NE(text.find("\r\n" + name + ",fake," + name.substr(5) +
+                        ",fake_counter,42,,3,42,42,42,0,0,\r\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("\r\n" + name + ",fake," + name.substr(5) +
+                        ",items_per_second,"),
+              std::string::npos);
+  }
+  EXPECT_NE(text.find(",widgets/s,3,"), std::string::npos) << text;
+  // --csv alone writes no results.json anywhere.
+  EXPECT_FALSE(fs::exists(dir / "sub" / "results.json"));
+  fs::remove_all(dir);
+}
+
+TEST(DriverTest, UnwritableCsvExitsTwoBeforeMeasuringAndKeepsTheOldFile) {
+  const fs::path dir = TempDir("wsbench_driver_csv_bad");
+  fs::create_directories(dir);
+  { std::ofstream(dir / "file") << "x"; }
+  fs::create_directories(dir / "taken.csv" / "child");
+  const std::vector<Dimension> dims = {{"fake", "", MakeSetupCounting}};
+  for (const fs::path& csv : {dir / "file" / "run.csv", dir / "taken.csv"}) {
+    g_setups = 0;
+    MainResult r = RunMain(
+        {"--levels=minimal", "--repetitions=1", "--csv", csv.string()}, dims);
+    EXPECT_EQ(r.code, 2) << csv;
+    EXPECT_NE(r.err.find("wsbench: --csv: "), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find(csv.parent_path().string()), std::string::npos)
+        << r.err;
+    EXPECT_EQ(g_setups.load(), 0) << "measured before checking " << csv;
+    EXPECT_EQ(r.out.find("Wrote"), std::string::npos) << r.out;
+  }
+  EXPECT_EQ(ReadFile(dir / "file"), "x");
+  EXPECT_TRUE(fs::is_directory(dir / "taken.csv" / "child"));
+  MainResult r = RunMain({"--csv="}, dims);
+  EXPECT_EQ(r.code, 2);
+  EXPECT_NE(r.err.find("--csv"), std::string::npos) << r.err;
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace wsbench::bench

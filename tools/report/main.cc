@@ -4,6 +4,7 @@
 //   wsbench-report out/run/results.json --html out/report.html
 //   wsbench-report new.json --baseline baselines/x.json --verdict verdict.json
 //       --html out/report.html --markdown -
+//   wsbench-report out/run/results.json --csv out/run/results.csv
 //
 // Exit codes: 0 written, 1 cannot write, 2 bad arguments or input.
 #include <cstdio>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "record/atomic_file.h"
+#include "record/csv.h"
 #include "record/results_file.h"
 #include "report_html.h"
 #include "report_model.h"
@@ -33,7 +35,12 @@ constexpr std::string_view kUsage =
     "VERDICT.json]\n"
     "                      [--thresholds FILE] [--noise PCT] [--diff-graph "
     "BENCH=PATH]...\n"
-    "                      (--html OUT.html | --markdown OUT.md|-)...\n"
+    "                      (--html OUT.html | --markdown OUT.md|- | --csv "
+    "OUT.csv|-)...\n"
+    "  --csv: the run as CSV, one row per benchmark and metric (median over "
+    "the\n"
+    "             repetitions, mean, min, max, stddev, cv; "
+    "record/csv.h)\n"
     "  --verdict: the JSON written by wsbench-compare --json (the gate's "
     "verdict);\n"
     "             without it a baseline gives a plain change % (not a "
@@ -74,7 +81,8 @@ bool Write(const std::string& path, const std::string& text, std::string& error)
 
 int main(int argc, char** argv) {
   namespace report = wsbench::report;
-  std::string results_path, baseline_path, verdict_path, html_path, markdown_path;
+  std::string results_path, baseline_path, verdict_path, html_path,
+      markdown_path, csv_path;
   std::string thresholds_path = WSBENCH_DEFAULT_THRESHOLDS;
   bool thresholds_explicit = false;
   std::vector<report::DiffGraphLink> diff_graphs;
@@ -98,6 +106,8 @@ int main(int argc, char** argv) {
       ok = value(html_path);
     } else if (arg == "--markdown") {
       ok = value(markdown_path);
+    } else if (arg == "--csv") {
+      ok = value(csv_path);
     } else if (arg == "--diff-graph") {
       std::string spec;
       ok = value(spec);
@@ -133,10 +143,22 @@ int main(int argc, char** argv) {
     if (!ok) return Usage(std::string(arg) + " needs a value");
   }
   if (results_path.empty()) return Usage("no results file given");
-  if (html_path.empty() && markdown_path.empty()) return Usage("give --html OUT.html and/or --markdown OUT.md");
+  if (html_path.empty() && markdown_path.empty() && csv_path.empty()) {
+    return Usage(
+        "give --html OUT.html, --markdown OUT.md and/or --csv OUT.csv");
+  }
 
   auto run = wsbench::record::ReadResultsFile(results_path);
   if (!run.ok()) return Fail(2, std::string(run.status().message()));
+  if (!csv_path.empty()) {
+    // The run alone: no thresholds, baseline or verdict in it.
+    std::string error;
+    if (!Write(csv_path, wsbench::record::ResultsCsv(*run), error))
+      return Fail(1, error);
+    if (csv_path != "-")
+      std::fprintf(stderr, "wsbench-report: wrote %s\n", csv_path.c_str());
+    if (html_path.empty() && markdown_path.empty()) return 0;
+  }
   std::optional<wsbench::record::ResultsFile> baseline;
   if (!baseline_path.empty()) {
     auto base = wsbench::record::ReadResultsFile(baseline_path);
