@@ -24,6 +24,7 @@
 #include "load_level.h"
 #include "record/atomic_file.h"
 #include "record/json.h"
+#include "record/results_file.h"
 #include "simdjson.h"
 #include "workload.h"
 #include "wsbench/unmask.h"
@@ -244,12 +245,9 @@ std::string CodePathJson(const record::Fingerprint& f) {
       {"cxx_flags", f.cxx_flags},
       {"build_type", f.build_type},
   };
-  std::string out = "{";
-  for (const auto& [key, value] : fields) {
-    out += fmt::format("{}{}: {}", out.size() > 1 ? ", " : "", Quote(key),
-                       Quote(value));
-  }
-  return out + "}";
+  record::JsonObject out;
+  for (const auto& [key, value] : fields) out.Add(key, Quote(value));
+  return out.Close();
 }
 
 }  // namespace
@@ -334,41 +332,31 @@ int InstructionsMain(int argc, char** argv) {
   record::Fingerprint f = CurrentFingerprint();
   std::string command_line;
   for (int i = 0; i < argc; ++i) command_line += (i ? " " : "") + std::string(argv[i]);
-  std::string level_list, dimension_list;
-  for (const LoadLevel& l : levels) {
-    level_list += (level_list.empty() ? "" : ", ") + Quote(l.name);
+  record::ResultsFile manifest;
+  manifest.context_fields.emplace_back("executable",
+                                       Quote(argc > 0 ? argv[0] : "wsbench"));
+  record::RunInfo& info = manifest.info;
+  info.kind = "instructions";
+  info.version = SuiteVersion();
+  info.complete = true;
+  info.command_line = command_line;
+  info.seed = o.seed;
+  info.repetitions = 1;
+  info.invalid_share = wopts.invalid_share;
+  info.fingerprint = f;
+  for (const LoadLevel& l : levels) info.levels.emplace_back(l.name);
+  for (const Dimension& d : dimensions) info.dimensions.emplace_back(d.name);
+  info.extra_fields.emplace_back("code_path", CodePathJson(f));
+  for (const Measured& m : measured) {
+    record::BenchmarkRun& run = manifest.runs.emplace_back();
+    run.name = run.run_name = m.name;
+    run.dimension = m.dimension;
+    run.level = m.level;
+    run.numbers = {{"repetitions", 1}, {"iterations", 1},
+                   {"ops", static_cast<double>(m.ops)}};
+    run.strings = {{"ops_note", m.ops_note}, {"callgrind_dump", m.name}};
   }
-  for (const Dimension& d : dimensions) {
-    dimension_list += (dimension_list.empty() ? "" : ", ") + Quote(d.name);
-  }
-  std::string out = fmt::format(
-      "{{\n  \"context\": {{\n    \"executable\": {},\n    \"wsbench\": {{\n"
-      "      \"kind\": \"instructions\",\n      \"version\": {},\n"
-      "      \"complete\": true,\n      \"command_line\": {},\n"
-      "      \"seed\": {},\n      \"repetitions\": 1,\n"
-      "      \"invalid_share\": {},\n"
-      "      \"fingerprint\": {{\"cpu_model\": {}, \"cores\": {}, \"compiler\": {}, "
-      "\"cxx_flags\": {}, \"build_type\": {}, \"git_revision\": {}, "
-      "\"git_dirty\": {}}},\n"
-      "      \"code_path\": {},\n"
-      "      \"levels\": [{}],\n      \"dimensions\": [{}]\n    }}\n  }},\n"
-      "  \"benchmarks\": [",
-      Quote(argc > 0 ? argv[0] : "wsbench"), Quote(SuiteVersion()),
-      Quote(command_line), o.seed, wopts.invalid_share, Quote(f.cpu_model),
-      f.cores, Quote(f.compiler), Quote(f.cxx_flags), Quote(f.build_type),
-      Quote(f.git_revision), f.git_dirty ? "true" : "false", CodePathJson(f),
-      level_list, dimension_list);
-  for (size_t i = 0; i < measured.size(); ++i) {
-    const Measured& m = measured[i];
-    out += fmt::format(
-        "{}\n    {{\"name\": {}, \"run_name\": {}, \"run_type\": \"iteration\", "
-        "\"repetitions\": 1, \"repetition_index\": 0, \"iterations\": 1, "
-        "\"dimension\": {}, \"level\": {}, \"ops\": {}, \"ops_note\": {}, "
-        "\"callgrind_dump\": {}}}",
-        i ? "," : "", Quote(m.name), Quote(m.name), Quote(m.dimension),
-        Quote(m.level), m.ops, Quote(m.ops_note), Quote(m.name));
-  }
-  out += "\n  ]\n}\n";
+  const std::string out = record::WriteResultsJson(manifest);
   if (o.manifest.empty() || o.manifest == "-") {
     std::fputs(out.c_str(), stdout);
   } else {

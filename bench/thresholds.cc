@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "fmt/format.h"
+#include "record/read_file.h"
 #include "simdjson.h"
 
 namespace wsbench::bench {
@@ -160,11 +161,12 @@ absl::StatusOr<Thresholds> Thresholds::Parse(std::string_view json, std::string_
 }
 
 absl::StatusOr<Thresholds> Thresholds::Load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(fmt::format("cannot read thresholds file '{}'", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return Parse(buffer.str(), path);
+  absl::StatusOr<std::string> text = record::ReadFileToString(path);
+  if (!text.ok()) {
+    return absl::NotFoundError(
+        fmt::format("cannot read thresholds file: {}", std::string(text.status().message())));
+  }
+  return Parse(*text, path);
 }
 
 const DimensionThresholds* Thresholds::Find(std::string_view dimension) const {

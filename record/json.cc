@@ -52,4 +52,36 @@ std::string JsonNumber(double value) {
   return fmt::format("{}", value);
 }
 
+std::string JsonStringArray(const std::vector<std::string>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ", ";
+    out += JsonQuote(values[i]);
+  }
+  return out + "]";
+}
+
+JsonObject& JsonObject::Add(std::string_view key, std::string_view raw_json) {
+  if (indent_ > 0) {
+    out_ += empty_ ? "\n" : ",\n";
+    out_.append(static_cast<size_t>(indent_), ' ');
+  } else if (!empty_) {
+    out_ += ", ";
+  }
+  empty_ = false;
+  out_ += JsonQuote(key);
+  out_ += ": ";
+  out_ += raw_json;
+  return *this;
+}
+
+std::string JsonObject::Close() {
+  if (indent_ > 0 && !empty_) {
+    out_ += "\n";
+    out_.append(static_cast<size_t>(indent_ > 2 ? indent_ - 2 : 0), ' ');
+  }
+  out_ += "}";
+  return std::move(out_);
+}
+
 }  // namespace wsbench::record

@@ -14,6 +14,7 @@
 
 #include "fmt/format.h"
 #include "record/json.h"
+#include "record/read_file.h"
 #include "simdjson.h"
 #include "wsbench/status_macros.h"
 
@@ -402,93 +403,69 @@ absl::Status ParseDegradation(od::value& v, const Where& where,
       });
 }
 
-void AppendField(std::string& out, bool& first, std::string_view key,
-                 std::string_view raw_value) {
-  out += first ? "\n    " : ",\n    ";
-  first = false;
-  out += JsonQuote(key);
-  out += ": ";
-  out += raw_value;
-}
-
-std::string StringArray(const std::vector<std::string>& values) {
-  std::string out = "[";
-  for (size_t i = 0; i < values.size(); ++i) {
-    if (i) out += ", ";
-    out += JsonQuote(values[i]);
-  }
-  return out + "]";
+std::string FingerprintJson(const Fingerprint& f) {
+  return JsonObject()
+      .Add("cpu_model", JsonQuote(f.cpu_model))
+      .Add("cores", std::to_string(f.cores))
+      .Add("compiler", JsonQuote(f.compiler))
+      .Add("cxx_flags", JsonQuote(f.cxx_flags))
+      .Add("build_type", JsonQuote(f.build_type))
+      .Add("git_revision", JsonQuote(f.git_revision))
+      .Add("git_dirty", f.git_dirty ? "true" : "false")
+      .Close();
 }
 
 std::string RunInfoJson(const RunInfo& info) {
-  std::string out = "{";
-  bool first = true;
-  auto field = [&](std::string_view key, std::string_view raw) {
-    out += first ? "\n      " : ",\n      ";
-    first = false;
-    out += JsonQuote(key);
-    out += ": ";
-    out += raw;
-  };
-  field("kind", JsonQuote(info.kind));
-  field("version", JsonQuote(info.version));
-  field("complete", info.complete ? "true" : "false");
+  JsonObject o(6);
+  o.Add("kind", JsonQuote(info.kind));
+  o.Add("version", JsonQuote(info.version));
+  o.Add("complete", info.complete ? "true" : "false");
   if (!info.partial_reason.empty()) {
-    field("partial_reason", JsonQuote(info.partial_reason));
+    o.Add("partial_reason", JsonQuote(info.partial_reason));
   }
-  field("command_line", JsonQuote(info.command_line));
-  field("seed", std::to_string(info.seed));
-  field("repetitions", std::to_string(info.repetitions));
-  field("invalid_share", JsonNumber(info.invalid_share));
-  const Fingerprint& f = info.fingerprint;
-  field("fingerprint",
-        fmt::format("{{\"cpu_model\": {}, \"cores\": {}, \"compiler\": {}, "
-                    "\"cxx_flags\": {}, \"build_type\": {}, "
-                    "\"git_revision\": {}, \"git_dirty\": {}}}",
-                    JsonQuote(f.cpu_model), f.cores, JsonQuote(f.compiler),
-                    JsonQuote(f.cxx_flags), JsonQuote(f.build_type),
-                    JsonQuote(f.git_revision), f.git_dirty ? "true" : "false"));
-  field("timer", fmt::format("{{\"source\": {}, \"overhead_ns\": {}, "
-                             "\"ticks_per_ns\": {}, \"resolution_ns\": {}}}",
-                             JsonQuote(info.timer.source),
-                             JsonNumber(info.timer.overhead_ns),
-                             JsonNumber(info.timer.ticks_per_ns),
-                             JsonNumber(info.timer.resolution_ns)));
-  field("wall_seconds", JsonNumber(info.wall_seconds));
-  field("peak_rss_bytes", JsonNumber(info.peak_rss_bytes));
-  field("levels", StringArray(info.levels));
-  field("dimensions", StringArray(info.dimensions));
-  for (const auto& [key, raw] : info.extra_fields) field(key, raw);
-  return out + "\n    }";
+  o.Add("command_line", JsonQuote(info.command_line));
+  o.Add("seed", std::to_string(info.seed));
+  o.Add("repetitions", std::to_string(info.repetitions));
+  o.Add("invalid_share", JsonNumber(info.invalid_share));
+  o.Add("fingerprint", FingerprintJson(info.fingerprint));
+  // A record of counts (kind "instructions") has no timer, wall time or RSS.
+  if (!info.timer.source.empty()) {
+    o.Add("timer", JsonObject()
+                       .Add("source", JsonQuote(info.timer.source))
+                       .Add("overhead_ns", JsonNumber(info.timer.overhead_ns))
+                       .Add("ticks_per_ns", JsonNumber(info.timer.ticks_per_ns))
+                       .Add("resolution_ns",
+                            JsonNumber(info.timer.resolution_ns))
+                       .Close());
+  }
+  if (info.wall_seconds > 0) o.Add("wall_seconds", JsonNumber(info.wall_seconds));
+  if (info.peak_rss_bytes > 0) {
+    o.Add("peak_rss_bytes", JsonNumber(info.peak_rss_bytes));
+  }
+  o.Add("levels", JsonStringArray(info.levels));
+  o.Add("dimensions", JsonStringArray(info.dimensions));
+  for (const auto& [key, raw] : info.extra_fields) o.Add(key, raw);
+  return o.Close();
 }
 
 std::string BenchmarkJson(const BenchmarkRun& run) {
-  std::string out = "    {";
-  bool first = true;
-  auto field = [&](std::string_view key, std::string_view raw) {
-    out += first ? "\n      " : ",\n      ";
-    first = false;
-    out += JsonQuote(key);
-    out += ": ";
-    out += raw;
-  };
-  field("name", JsonQuote(run.name));
-  field("run_name", JsonQuote(run.run_name));
-  field("run_type", run.run_type == RunType::kIteration ? "\"iteration\""
+  JsonObject o(6);
+  o.Add("name", JsonQuote(run.name));
+  o.Add("run_name", JsonQuote(run.run_name));
+  o.Add("run_type", run.run_type == RunType::kIteration ? "\"iteration\""
                                                         : "\"aggregate\"");
   if (run.run_type == RunType::kAggregate) {
-    field("aggregate_name", JsonQuote(run.aggregate_name));
+    o.Add("aggregate_name", JsonQuote(run.aggregate_name));
   }
   if (run.run_type == RunType::kIteration) {
-    field("repetition_index", std::to_string(run.repetition_index));
+    o.Add("repetition_index", std::to_string(run.repetition_index));
   }
-  if (!run.dimension.empty()) field("dimension", JsonQuote(run.dimension));
-  if (!run.level.empty()) field("level", JsonQuote(run.level));
-  for (const auto& [key, value] : run.strings) field(key, JsonQuote(value));
-  for (const auto& [key, value] : run.bools)
-    field(key, value ? "true" : "false");
-  for (const auto& [key, value] : run.numbers) field(key, JsonNumber(value));
-  return out + "\n    }";
+  if (!run.dimension.empty()) o.Add("dimension", JsonQuote(run.dimension));
+  if (!run.level.empty()) o.Add("level", JsonQuote(run.level));
+  for (const auto& [key, value] : run.strings) o.Add(key, JsonQuote(value));
+  for (const auto& [key, value] : run.bools) o.Add(key, value ? "true" : "false");
+  for (const auto& [key, value] : run.numbers) o.Add(key, JsonNumber(value));
+  return "    " + o.Close();
 }
 
 }  // namespace
@@ -707,27 +684,16 @@ absl::StatusOr<ResultsFile> ParseResults(std::string_view json,
 }
 
 absl::StatusOr<ResultsFile> ReadResultsFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(
-        fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) {
-    return absl::DataLossError(fmt::format("{}: read error", path));
-  }
-  return ParseResults(buffer.str(), path);
+  WSBENCH_ASSIGN_OR_RETURN(std::string text, ReadFileToString(path));
+  return ParseResults(text, path);
 }
 
 std::string WriteResultsJson(const ResultsFile& file) {
-  std::string out = "{\n  \"context\": {";
-  bool first = true;
-  for (const auto& [key, raw] : file.context_fields) {
-    AppendField(out, first, key, raw);
-  }
-  AppendField(out, first, "wsbench", RunInfoJson(file.info));
-  out += "\n  },\n  \"benchmarks\": [";
+  JsonObject context(4);
+  for (const auto& [key, raw] : file.context_fields) context.Add(key, raw);
+  context.Add("wsbench", RunInfoJson(file.info));
+  std::string out = "{\n  \"context\": " + context.Close();
+  out += ",\n  \"benchmarks\": [";
   for (size_t i = 0; i < file.runs.size(); ++i) {
     out += i ? ",\n" : "\n";
     out += BenchmarkJson(file.runs[i]);
@@ -736,12 +702,13 @@ std::string WriteResultsJson(const ResultsFile& file) {
   for (size_t i = 0; i < file.degradation.size(); ++i) {
     const Degradation& d = file.degradation[i];
     out += i ? ",\n    " : "\n    ";
-    out += fmt::format(
-        "{{\"dimension\": {}, \"lowest_level\": {}, \"highest_level\": {}, "
-        "\"pct\": {}, \"bottleneck\": {}}}",
-        JsonQuote(d.dimension), JsonQuote(d.lowest_level),
-        JsonQuote(d.highest_level), JsonNumber(d.pct),
-        d.bottleneck ? "true" : "false");
+    out += JsonObject()
+               .Add("dimension", JsonQuote(d.dimension))
+               .Add("lowest_level", JsonQuote(d.lowest_level))
+               .Add("highest_level", JsonQuote(d.highest_level))
+               .Add("pct", JsonNumber(d.pct))
+               .Add("bottleneck", d.bottleneck ? "true" : "false")
+               .Close();
   }
   out += "\n  ]\n}\n";
   return out;

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "fmt/format.h"
+#include "record/read_file.h"
 #include "simdjson.h"
 #include "wsbench/status_macros.h"
 
@@ -308,14 +309,8 @@ absl::StatusOr<GateConfig> ParseGateConfig(std::string_view json,
 }
 
 absl::StatusOr<GateConfig> ReadGateConfig(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return absl::NotFoundError(
-        fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return ParseGateConfig(buffer.str(), path);
+  WSBENCH_ASSIGN_OR_RETURN(std::string text, record::ReadFileToString(path));
+  return ParseGateConfig(text, path);
 }
 
 }  // namespace wsbench::compare

@@ -25,6 +25,7 @@
 #include "flame_graph_svg.h"
 #include "folded_stacks.h"
 #include "record/atomic_file.h"
+#include "record/read_file.h"
 
 namespace {
 
@@ -59,16 +60,9 @@ int Usage(std::string_view message) {
 }
 
 bool ReadAll(const std::string& path, std::string& out) {
-  std::ostringstream buffer;
-  if (path == "-") {
-    buffer << std::cin.rdbuf();
-  } else {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
-    buffer << in.rdbuf();
-    if (in.bad()) return false;
-  }
-  out = buffer.str();
+  absl::StatusOr<std::string> text = wsbench::record::ReadFileToString(path);
+  if (!text.ok()) return false;
+  out = *std::move(text);
   return true;
 }
 
