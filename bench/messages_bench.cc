@@ -10,19 +10,12 @@
 //                     not grow with the level; fan-out width is the broadcast
 //                     dimension's business). Subscriptions here never change.
 //   topics            32 names that the subscribe/unsubscribe messages name.
-// Corpus: 4,096 distinct messages from the seed, stored once in an arena with
-// kMessagePadding bytes after each (parsed in place, never copied), cycled in
-// a seeded shuffled order of 65,536 entries, so memory stays small at 9.9M
-// ops. Op i is corpus message order[i % 65536] sent by connection
-// i % connections. Valid mix: 55% publish (payloads 80 B .. 2 KiB, log-normal
-// with median ~190 B: chat lines, trade ticks, order book snapshots, presence
-// updates, notifications with nested metadata, escapes and non-ASCII text),
-// 15% subscribe and 15% unsubscribe (1..10 topics each), 15% ping (integer or
-// string ids). A share of WorkloadOptions::invalid_share (default 1%, at least
-// one of each) is replaced by invalid messages spread over every MessageError
-// kind (oversized, invalid UTF-8, truncated, malformed, too deep, not an
-// object, unknown type, missing/mistyped/duplicate field, no/too many
-// channels, bad channel name); Setup checks that each gets its intended code.
+// Corpus: MessageCorpus (message_corpus.h): 4,096 distinct messages from the
+// seed, parsed in place, cycled in a seeded shuffled order; op i is message
+// ForOp(i) sent by connection i % connections. Valid mix: 55% publish to the
+// publish channels, 15% subscribe and 15% unsubscribe (topics), 15% ping; a
+// share of WorkloadOptions::invalid_share (default 1%) is invalid, spread over
+// every MessageError kind; the corpus checks that each gets its intended code.
 //
 // Run, per message: MessageParser::Parse; on error, count the code and build
 // the error reply; subscribe/unsubscribe: ConnectionManager::Subscribe /
@@ -71,6 +64,7 @@
 #include "absl/status/status.h"
 #include "benchmark/benchmark.h"
 #include "fmt/format.h"
+#include "message_corpus.h"
 #include "simdjson.h"
 #include "workload.h"
 #include "wsbench/broadcaster.h"
@@ -84,162 +78,11 @@
 namespace wsbench::bench {
 namespace {
 
-constexpr size_t kCorpusSize = 4096;
-constexpr size_t kOrderSize = 65536;  // Power of two.
-constexpr int kTopics = 32;
-constexpr size_t kMaxMessageBytes = 4096;
+using Kind = MessageKind;
+using Message = CorpusMessage;
+
 constexpr size_t kReferenceOps = 8192;
 constexpr int kReferenceRounds = 5;
-
-enum class Kind : uint8_t { kPublish, kSubscribe, kUnsubscribe, kPing, kInvalid };
-
-struct Message {
-  uint32_t offset = 0;  // In arena_.
-  uint32_t size = 0;
-  Kind kind = Kind::kPing;
-  MessageError error = MessageError::kOk;  // Intended code of an invalid message.
-  uint32_t channel = 0;                    // Publish: publish channel index.
-  uint32_t reply_size = 0;                 // Bytes of the reply (ack or error); 0 for publish.
-  uint32_t event_size = 0;                 // Publish: bytes of the event envelope.
-  uint8_t topic_count = 0;                 // Subscribe/unsubscribe: topics, in order.
-  std::array<uint8_t, 10> topics{};
-};
-
-std::string PublishChannelName(uint32_t i) {
-  constexpr const char* kRegions[] = {"eu", "us", "asia", "latam"};
-  switch (i % 6) {
-    case 0: return fmt::format("chat.room.{}", i);
-    case 1: return fmt::format("orders.{}.sym{}-usd", kRegions[i % 4], i);
-    case 2: return fmt::format("book.sym{}-usd.l2", i);
-    case 3: return fmt::format("user.{}.notifications", 100000 + i * 37);
-    case 4: return fmt::format("prices.{}.\u20ac.{}", kRegions[(i / 6) % 4], i);  // Non-ASCII.
-    default: return fmt::format("presence.lobby.{}", i);
-  }
-}
-
-std::string TopicName(int i) {
-  constexpr const char* kNames[] = {"alerts", "news", "status", "deploys", "markets", "sports",
-                                    "weather", "system"};
-  return fmt::format("topic.{}.{}", kNames[i % 8], i);
-}
-
-// JSON string literal for generated text (escapes only what we generate).
-std::string Quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
-
-class Generator {
- public:
-  explicit Generator(uint64_t seed) : rng_(seed) {}
-
-  uint64_t Next() { return rng_(); }
-  int Uniform(int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng_); }
-  double Real() { return std::uniform_real_distribution<double>(0, 1)(rng_); }
-
-  // Payload target size: log-normal, median ~190 B, clipped to [80, 2048].
-  size_t PayloadSize() {
-    const double x = std::lognormal_distribution<double>(std::log(190.0), 0.85)(rng_);
-    return static_cast<size_t>(std::clamp(x, 80.0, 2048.0));
-  }
-
-  std::string Word() {
-    static constexpr const char* kWords[] = {
-        "hello", "world", "order", "filled", "price", "update", "deploy", "done", "café",
-        "naïve", "日本", "ok", "the", "quick", "brown", "fox", "\"quoted\"", "back\\slash",
-        "line\nbreak", "emoji 😀", "status", "green", "latency", "p95"};
-    return kWords[Uniform(0, static_cast<int>(std::size(kWords)) - 1)];
-  }
-
-  std::string Text(size_t bytes) {
-    std::string t;
-    while (t.size() < bytes) {
-      if (!t.empty()) t += ' ';
-      t += Word();
-    }
-    return t;
-  }
-
-  // A JSON object of about `target` bytes (at least 80).
-  std::string Payload(size_t target) {
-    std::string d;
-    const int kind = Uniform(0, 4);
-    const int64_t ts = 1700000000000 + static_cast<int64_t>(Next() % 100000000);
-    switch (kind) {
-      case 0: {  // Chat line.
-        d = fmt::format(R"({{"user":"u{}","room":"r{}","ts":{},"text":)", Next() % 100000,
-                        Next() % 500, ts);
-        const size_t fixed = d.size() + 3;
-        d += Quote(Text(target > fixed ? target - fixed : 8)) + "}";
-        break;
-      }
-      case 1: {  // Trade ticks.
-        d = fmt::format(R"({{"sym":"S{}-USD","ts":{},"trades":[)", Next() % 900, ts);
-        bool first = true;
-        while (d.size() + 60 < target || first) {
-          if (!first) d += ',';
-          first = false;
-          d += fmt::format(R"({{"px":{}.{:02},"qty":{},"side":"{}"}})", 100 + Next() % 900,
-                           Next() % 100, 1 + Next() % 5000, Next() % 2 ? "buy" : "sell");
-        }
-        d += "]}";
-        break;
-      }
-      case 2: {  // Order book levels.
-        d = fmt::format(R"({{"book":"S{}","seq":{},"bids":[)", Next() % 900, Next() % 1000000);
-        int levels = 0;
-        while (d.size() + 40 < target || levels < 1) {
-          if (levels++ > 0) d += ',';
-          d += fmt::format("[{}.{},{}]", 1000 + Next() % 100, Next() % 10, 1 + Next() % 200);
-        }
-        d += R"(],"asks":[[1101.5,3]],"snapshot":)";
-        d += Next() % 2 ? "true}" : "false}";
-        break;
-      }
-      case 3: {  // Presence with devices.
-        d = fmt::format(R"({{"user":"u{}","status":"{}","since":{},"devices":[)",
-                        Next() % 100000, Next() % 3 ? "online" : "away", ts);
-        bool first = true;
-        while (d.size() + 50 < target || first) {
-          if (!first) d += ',';
-          first = false;
-          d += fmt::format(R"({{"id":"d{}","kind":"{}","push":{}}})", Next() % 10000,
-                           Next() % 2 ? "ios" : "web", Next() % 2 ? "null" : "true");
-        }
-        d += "]}";
-        break;
-      }
-      default: {  // Notification with nested metadata.
-        d = fmt::format(
-            R"({{"id":{},"level":"{}","meta":{{"source":{{"svc":"billing","node":{}}},"tags":["a","b"]}},"score":-{}.{}e-3,"body":)",
-            Next() % 1000000, Next() % 2 ? "info" : "warn", Next() % 64, Next() % 100,
-            Next() % 1000);
-        const size_t fixed = d.size() + 3;
-        d += Quote(Text(target > fixed ? target - fixed : 8)) + "}";
-        break;
-      }
-    }
-    return d;
-  }
-
-  std::string Id() {
-    if (Next() % 2) return std::to_string(Next() % 1000000);
-    return Quote(fmt::format("req-{}", Next() % 100000));
-  }
-
- private:
-  std::mt19937_64 rng_;
-};
 
 double ThreadSeconds() {
   timespec t;
@@ -321,7 +164,7 @@ class MessagesWorkload : public Workload {
  public:
   MessagesWorkload() {
     ParserOptions options;
-    options.max_message_bytes = kMaxMessageBytes;
+    options.max_message_bytes = kCorpusMaxMessageBytes;
     parser_ = std::make_unique<MessageParser>(options);
   }
 
@@ -329,14 +172,9 @@ class MessagesWorkload : public Workload {
     level_ = level;
     connections_ = static_cast<uint32_t>(level.connections);
     publish_channels_ = std::max<uint32_t>(4, connections_ / 2);
-    channel_names_.clear();
-    for (uint32_t i = 0; i < publish_channels_; ++i) channel_names_.push_back(PublishChannelName(i));
-    topic_names_.clear();
-    for (int i = 0; i < kTopics; ++i) topic_names_.push_back(TopicName(i));
+    WSBENCH_RETURN_IF_ERROR(corpus_.Build(publish_channels_, options, *parser_));
     topic_set_.clear();
-    for (const std::string& t : topic_names_) topic_set_.insert(t);
-
-    WSBENCH_RETURN_IF_ERROR(BuildCorpus(options));
+    for (const std::string& t : corpus_.topic_names()) topic_set_.insert(t);
     WSBENCH_RETURN_IF_ERROR(CheckBareExtraction());
     MeasureReference();
     WSBENCH_RETURN_IF_ERROR(BuildState());
@@ -379,10 +217,10 @@ class MessagesWorkload : public Workload {
     SubscriptionTable const& table = manager_->subscriptions();
     std::span<OutboundQueue> queues = manager_->queues_by_index();
     for (int64_t i = begin; i < end; ++i) {
-      const Message& m = corpus_[order_[static_cast<size_t>(i) & (kOrderSize - 1)]];
+      const Message& m = corpus_.ForOp(i);
       const ConnectionId sender = ids_[static_cast<size_t>(i) % connections_];
       const MessageError error = parser_->Parse(
-          std::string_view(arena_.data() + m.offset, m.size), m.size + kMessagePadding, command);
+          corpus_.text(m), m.size + kMessagePadding, command);
       if (error != MessageError::kOk) {
         ++counts_.errors[static_cast<size_t>(error)];
         counts_.reply_bytes += replies_.Error(error, parser_->last_error().offset).size();
@@ -522,9 +360,7 @@ class MessagesWorkload : public Workload {
     uint64_t message_bytes = 0, invalid = 0;
   };
 
-  std::string_view CorpusText(const Message& m) const {
-    return std::string_view(arena_.data() + m.offset, m.size);
-  }
+  std::string_view CorpusText(const Message& m) const { return corpus_.text(m); }
 
   // Bare extraction and MessageParser must read the same fields from every
   // valid message, or the reference would measure different work.
@@ -533,7 +369,7 @@ class MessagesWorkload : public Workload {
     BareFields f;
     Command command;
     for (size_t i = 0; i < kCorpusSize; ++i) {
-      const Message& m = corpus_[i];
+      const Message& m = corpus_.messages()[i];
       if (m.kind == Kind::kInvalid) continue;
       const std::string_view text = CorpusText(m);
       const bool bare_ok = BareExtract(bare, text.data(), text.size(), f);
@@ -561,7 +397,7 @@ class MessagesWorkload : public Workload {
   // messages, interleaved, best of kReferenceRounds each.
   void MeasureReference() {
     simdjson::ondemand::parser bare;
-    if (bare.allocate(kMaxMessageBytes + 64) != simdjson::SUCCESS) return;
+    if (bare.allocate(kCorpusMaxMessageBytes + 64) != simdjson::SUCCESS) return;
     BareFields f;
     Command command;
     uint64_t sink = 0;
@@ -569,15 +405,15 @@ class MessagesWorkload : public Workload {
     for (int round = 0; round < kReferenceRounds; ++round) {
       const double t0 = ThreadSeconds();
       for (size_t i = 0; i < kReferenceOps; ++i) {
-        const Message& m = corpus_[order_[i & (kOrderSize - 1)]];
-        if (BareExtract(bare, arena_.data() + m.offset, m.size, f)) {
+        const Message& m = corpus_.ForOp(static_cast<int64_t>(i));
+        if (BareExtract(bare, corpus_.text(m).data(), m.size, f)) {
           sink += f.type.size() + f.channel.size() + f.data.size() +
                   f.id.size() + f.channel_count;
         }
       }
       const double t1 = ThreadSeconds();
       for (size_t i = 0; i < kReferenceOps; ++i) {
-        const Message& m = corpus_[order_[i & (kOrderSize - 1)]];
+        const Message& m = corpus_.ForOp(static_cast<int64_t>(i));
         if (parser_->Parse(CorpusText(m), m.size + kMessagePadding, command) ==
             MessageError::kOk) {
           sink += command.channel.size() + command.data.size() +
@@ -600,175 +436,6 @@ class MessagesWorkload : public Workload {
            static_cast<uint32_t>((7ull * c + 1) % publish_channels_) == p;
   }
 
-  std::string ValidMessage(Generator& g, Kind kind, Message& m) {
-    switch (kind) {
-      case Kind::kPublish: {
-        m.channel = static_cast<uint32_t>(g.Next() % publish_channels_);
-        std::string text = "{\"type\":\"publish\",\"channel\":" + Quote(channel_names_[m.channel]) +
-                           ",\"data\":" + g.Payload(g.PayloadSize());
-        if (g.Next() % 4 == 0) text += ",\"id\":" + g.Id();
-        return text + "}";
-      }
-      case Kind::kSubscribe:
-      case Kind::kUnsubscribe: {
-        m.topic_count = static_cast<uint8_t>(g.Uniform(1, 10));
-        std::string text = kind == Kind::kSubscribe ? "{\"type\":\"subscribe\",\"channels\":["
-                                                    : "{\"type\":\"unsubscribe\",\"channels\":[";
-        for (int k = 0; k < m.topic_count; ++k) {
-          m.topics[k] = static_cast<uint8_t>(g.Next() % kTopics);
-          if (k > 0) text += ',';
-          text += Quote(topic_names_[m.topics[k]]);
-        }
-        text += ']';
-        if (g.Next() % 2 == 0) text += ",\"id\":" + g.Id();
-        return text + "}";
-      }
-      case Kind::kPing:
-      case Kind::kInvalid:
-        break;
-    }
-    return "{\"type\":\"ping\",\"id\":" + g.Id() + "}";
-  }
-
-  std::string InvalidMessage(Generator& g, MessageError error) {
-    Message scratch;
-    const std::string publish = ValidMessage(g, Kind::kPublish, scratch);
-    const std::string channel = Quote(channel_names_[g.Next() % publish_channels_]);
-    switch (error) {
-      case MessageError::kOversized:
-        return "{\"type\":\"publish\",\"channel\":" + channel + ",\"data\":" +
-               g.Payload(kMaxMessageBytes + 200) + "}";
-      case MessageError::kInvalidUtf8: {
-        const char* bad[] = {"\xff", "\xc0\xaf", "\xed\xa0\x80", "\xe2\x82"};
-        return "{\"type\":\"publish\",\"channel\":" + channel + ",\"data\":{\"text\":\"abc " +
-               bad[g.Next() % 4] + " def\"}}";
-      }
-      case MessageError::kTruncated: {
-        // Cut inside the message at an ASCII boundary (a cut inside a UTF-8
-        // sequence would be invalid UTF-8 instead).
-        size_t cut;
-        do {
-          cut = 1 + g.Next() % (publish.size() - 1);
-        } while (static_cast<unsigned char>(publish[cut]) >= 0x80 ||
-                 static_cast<unsigned char>(publish[cut - 1]) >= 0x80);
-        return publish.substr(0, cut);
-      }
-      case MessageError::kMalformedJson: {
-        switch (g.Next() % 4) {
-          case 0: return "{\"type\":\"publish\",\"channel\":" + channel + ",\"data\":{\"a\" 1}}";
-          case 1: return "{\"type\":\"publish\",\"channel\":" + channel + ",\"data\":[1,2,]}";
-          case 2: return "{\"type\":\"ping\",\"id\":7} trailing";
-          default: return "{\"type\":\"publish\",\"channel\":" + channel + ",\"data\":{\"ok\":tru}}";
-        }
-      }
-      case MessageError::kTooDeep:
-        return "{\"type\":\"publish\",\"channel\":" + channel + ",\"data\":" +
-               std::string(40, '[') + std::string(40, ']') + "}";
-      case MessageError::kNotAnObject:
-        return g.Next() % 2 ? "[\"subscribe\",\"topic\"]" : "\"ping\"";
-      case MessageError::kUnknownType: {
-        const char* types[] = {"publsh", "PING", "presence", "sub"};
-        return fmt::format(R"({{"type":"{}","channels":[{}]}})", types[g.Next() % 4], channel);
-      }
-      case MessageError::kMissingField:
-        switch (g.Next() % 3) {
-          case 0: return "{\"type\":\"publish\",\"channel\":" + channel + "}";
-          case 1: return "{\"type\":\"subscribe\",\"id\":3}";
-          default: return "{\"type\":\"ping\"}";
-        }
-      case MessageError::kMistypedField:
-        switch (g.Next() % 3) {
-          case 0: return "{\"type\":\"subscribe\",\"channels\":" + channel + "}";
-          case 1: return "{\"type\":\"ping\",\"id\":1.5}";
-          default: return "{\"type\":\"publish\",\"channel\":42,\"data\":{}}";
-        }
-      case MessageError::kDuplicateField:
-        return "{\"type\":\"ping\",\"id\":1,\"type\":\"ping\"}";
-      case MessageError::kNoChannels:
-        return "{\"type\":\"unsubscribe\",\"channels\":[]}";
-      case MessageError::kTooManyChannels: {
-        std::string text = "{\"type\":\"subscribe\",\"channels\":[";
-        const int n = g.Uniform(17, 24);
-        for (int k = 0; k < n; ++k) text += (k ? "," : "") + Quote(topic_names_[k % kTopics]);
-        return text + "]}";
-      }
-      case MessageError::kBadChannelName:
-        return g.Next() % 2 ? "{\"type\":\"subscribe\",\"channels\":[\"\"]}"
-                            : "{\"type\":\"publish\",\"channel\":\"" + std::string(300, 'x') +
-                                  "\",\"data\":1}";
-      case MessageError::kOk:
-        break;
-    }
-    return publish;
-  }
-
-  absl::Status BuildCorpus(const WorkloadOptions& options) {
-    Generator g(options.seed ^ 0x6d657373616765ull);  // "message"
-    const double share = std::clamp(options.invalid_share, 0.0, 1.0);
-    size_t invalid = static_cast<size_t>(std::llround(share * kCorpusSize));
-    if (share > 0) invalid = std::max(invalid, kMessageErrorCount - 1);
-    // Which corpus slots are invalid: spread over the corpus by the shuffle below.
-    std::vector<std::string> texts;
-    corpus_.assign(kCorpusSize, Message());
-    for (size_t i = 0; i < kCorpusSize; ++i) {
-      Message& m = corpus_[i];
-      if (i < invalid) {
-        m.kind = Kind::kInvalid;
-        m.error = static_cast<MessageError>(1 + i % (kMessageErrorCount - 1));
-        texts.push_back(InvalidMessage(g, m.error));
-        continue;
-      }
-      const double u = g.Real();
-      m.kind = u < 0.55 ? Kind::kPublish
-                        : (u < 0.70 ? Kind::kSubscribe : (u < 0.85 ? Kind::kUnsubscribe : Kind::kPing));
-      texts.push_back(ValidMessage(g, m.kind, m));
-    }
-    // Arena with padding after every message (parsed in place).
-    size_t total = 0;
-    for (const std::string& t : texts) total += t.size() + kMessagePadding;
-    arena_.assign(total, ' ');
-    size_t at = 0;
-    Command command;
-    ReplyBuilder replies;
-    for (size_t i = 0; i < kCorpusSize; ++i) {
-      Message& m = corpus_[i];
-      m.offset = static_cast<uint32_t>(at);
-      m.size = static_cast<uint32_t>(texts[i].size());
-      std::memcpy(arena_.data() + at, texts[i].data(), texts[i].size());
-      at += texts[i].size() + kMessagePadding;
-      // Check the generator made what it meant to, and size the replies.
-      const MessageError got = parser_->Parse(
-          std::string_view(arena_.data() + m.offset, m.size), m.size + kMessagePadding, command);
-      if (m.kind == Kind::kInvalid) {
-        if (got != m.error) {
-          return absl::InternalError(fmt::format(
-              "messages: generated '{}' message got '{}': {}", MessageErrorName(m.error),
-              MessageErrorName(got), parser_->last_status().ToString()));
-        }
-        m.reply_size = static_cast<uint32_t>(
-            replies.Error(got, parser_->last_error().offset).size());
-        continue;
-      }
-      if (got != MessageError::kOk) {
-        return absl::InternalError(fmt::format("messages: generated message rejected: {}: {}",
-                                               parser_->last_status().ToString(), texts[i]));
-      }
-      if (m.kind == Kind::kPublish) {
-        m.event_size = static_cast<uint32_t>(replies.Event(command.channel, command.data).size());
-      } else {
-        m.reply_size = static_cast<uint32_t>(replies.Ack(command).size());
-      }
-    }
-    if (parser_->copies() != 0) return absl::InternalError("messages: corpus was copied");
-    // The op order: every corpus message kOrderSize / kCorpusSize times,
-    // shuffled from the seed.
-    order_.resize(kOrderSize);
-    for (size_t i = 0; i < kOrderSize; ++i) order_[i] = static_cast<uint16_t>(i % kCorpusSize);
-    std::mt19937_64 shuffle_rng(options.seed ^ 0x6f72646572ull);  // "order"
-    std::shuffle(order_.begin(), order_.end(), shuffle_rng);
-    return absl::OkStatus();
-  }
-
   absl::Status BuildState() {
     broadcaster_.reset();
     manager_ = std::make_unique<ConnectionManager>();
@@ -782,9 +449,9 @@ class MessagesWorkload : public Workload {
     for (uint32_t c = 0; c < connections_; ++c) {
       if ((c & 0x3FFF) == 0 && StopRequested()) return StopStatus();
       WSBENCH_RETURN_IF_ERROR(
-          manager_->Subscribe(ids_[c], channel_names_[c % publish_channels_]).status());
+          manager_->Subscribe(ids_[c], corpus_.channel_names()[c % publish_channels_]).status());
       WSBENCH_RETURN_IF_ERROR(
-          manager_->Subscribe(ids_[c], channel_names_[(7ull * c + 1) % publish_channels_])
+          manager_->Subscribe(ids_[c], corpus_.channel_names()[(7ull * c + 1) % publish_channels_])
               .status());
     }
     // Warm up untimed: grow every connection's channel list and every topic's
@@ -792,13 +459,13 @@ class MessagesWorkload : public Workload {
     // (capacity is kept), so the first timed pass does not pay growth.
     for (uint32_t c = 0; c < connections_; ++c) {
       if ((c & 0x3FFF) == 0 && StopRequested()) return StopStatus();
-      for (const std::string& topic : topic_names_) {
+      for (const std::string& topic : corpus_.topic_names()) {
         WSBENCH_RETURN_IF_ERROR(manager_->Subscribe(ids_[c], topic).status());
       }
     }
     for (uint32_t c = 0; c < connections_; ++c) {
       if ((c & 0x3FFF) == 0 && StopRequested()) return StopStatus();
-      for (const std::string& topic : topic_names_) {
+      for (const std::string& topic : corpus_.topic_names()) {
         WSBENCH_RETURN_IF_ERROR(manager_->Unsubscribe(ids_[c], topic).status());
       }
     }
@@ -807,11 +474,11 @@ class MessagesWorkload : public Workload {
     // Warm up untimed: every queue's ring and one frame per pool size class,
     // so the timed passes do not pay first-use allocations.
     std::string payload;
-    for (size_t size = 32; size <= 2 * kMaxMessageBytes; size *= 2) {
+    for (size_t size = 32; size <= 2 * kCorpusMaxMessageBytes; size *= 2) {
       payload.assign(size, 'x');
       for (uint32_t p = 0; p < publish_channels_; ++p) {
         WSBENCH_RETURN_IF_ERROR(
-            broadcaster_->Publish(std::string_view(channel_names_[p]), payload).status());
+            broadcaster_->Publish(std::string_view(corpus_.channel_names()[p]), payload).status());
         if (size > 32) break;  // One channel is enough to warm a size class.
       }
       for (OutboundQueue& q : manager_->queues_by_index()) q.Clear();
@@ -831,7 +498,7 @@ class MessagesWorkload : public Workload {
       if (b != a) ++publish_subscribers[b];
     }
     for (int64_t i = 0; i < level_.ops; ++i) {
-      const Message& m = corpus_[order_[static_cast<size_t>(i) & (kOrderSize - 1)]];
+      const Message& m = corpus_.ForOp(i);
       const uint32_t sender = static_cast<uint32_t>(static_cast<size_t>(i) % connections_);
       expected_.message_bytes += m.size;
       expected_.reply_bytes += m.reply_size;
@@ -884,12 +551,8 @@ class MessagesWorkload : public Workload {
   LoadLevel level_{};
   uint32_t connections_ = 0;
   uint32_t publish_channels_ = 0;
-  std::vector<std::string> channel_names_;
-  std::vector<std::string> topic_names_;
   std::unordered_set<std::string_view> topic_set_;
-  std::vector<Message> corpus_;
-  std::string arena_;
-  std::vector<uint16_t> order_;
+  MessageCorpus corpus_;
 
   std::unique_ptr<MessageParser> parser_;
   ReplyBuilder replies_{8192};
