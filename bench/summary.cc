@@ -364,6 +364,34 @@ std::string RenderSummary(const record::RunInfo& info,
                               key.substr(0, key.size() - 10), shares);
         }
       }
+      // Other banded counters (e.g. e2e_messages' one-in-flight round trip
+      // rtt1_p99_us), per level with their verdicts.
+      const DimensionThresholds* bands =
+          thresholds == nullptr ? nullptr : thresholds->Find(d);
+      for (const auto& [key, unused] :
+           bands == nullptr ? decltype(bands->counters)() : bands->counters) {
+        if (key.ends_with("_share_pct")) continue;
+        std::string values;
+        for (const BenchmarkResult& r : results) {
+          if (r.dimension != d || r.error) continue;
+          if (const auto v = r.MedianOf(key)) {
+            values += fmt::format(
+                "{}{} {}", values.empty() ? "" : ", ", r.level,
+                WithMark(fmt::format("{:.3g}", *v),
+                         thresholds->CounterVerdict(d, key, *v),
+                         marks_terminal));
+          }
+        }
+        if (!values.empty()) line += fmt::format("; {}: {}", key, values);
+      }
+      // The loopback ping-pong floor measured beside an e2e latency.
+      const auto floor50 = top->MedianOf("loopback_rtt_p50_us");
+      const auto floor99 = top->MedianOf("loopback_rtt_p99_us");
+      if (floor50 && floor99) {
+        line += fmt::format(
+            "; {}: loopback TCP ping-pong floor P50 {:.3g} us, P99 {:.3g} us",
+            top->level, *floor50, *floor99);
+      }
     }
     out += line + "\n";
   }

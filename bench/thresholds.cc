@@ -147,7 +147,7 @@ absl::StatusOr<Thresholds> Thresholds::Parse(std::string_view json, std::string_
               return BadFile(source, path + ".counters." + c, "not an object");
             }
             auto bands = ParseBands(bands_obj, source, path + ".counters." + c,
-                                    true, nullptr);
+                                    !CounterIsLatency(c), nullptr);
             if (!bands.ok()) return bands.status();
             t.counters[c] = *bands;
           }
@@ -207,9 +207,18 @@ Verdict Thresholds::CounterVerdict(std::string_view dimension,
   if (t == nullptr) return Verdict::kNone;
   auto it = t->counters.find(counter);
   if (it == t->counters.end()) return Verdict::kNone;
+  if (CounterIsLatency(counter)) {
+    if (value <= it->second.excellent) return Verdict::kExcellent;
+    if (value <= it->second.good) return Verdict::kGood;
+    return Verdict::kPoor;
+  }
   if (value >= it->second.excellent) return Verdict::kExcellent;
   if (value >= it->second.good) return Verdict::kGood;
   return Verdict::kPoor;
+}
+
+bool CounterIsLatency(std::string_view counter) {
+  return counter.ends_with("_us");
 }
 
 }  // namespace wsbench::bench

@@ -13,6 +13,8 @@
 // highest level run; counters judge a benchmark counter's median (e.g.
 // messages' bare_simdjson_share_pct: the reference's time as a share of the
 // op's).
+// A counter named "*_us" is a latency and lower is better (e.g. e2e_messages'
+// rtt1_p99_us); every other counter: higher is better.
 // Both bands are optional per dimension; a dimension missing from the file
 // gets Verdict::kNone. Parsing is O(file size) with simdjson on-demand;
 // a Thresholds is an immutable map afterwards (thread-compatible).
@@ -37,6 +39,9 @@ enum class Verdict { kNone, kExcellent, kGood, kPoor };
 std::string_view VerdictName(Verdict v);
 // ✅ ⚠️ ❌ (or "" for kNone) when `terminal`, else [ok] [warn] [poor] / "".
 std::string_view VerdictMark(Verdict v, bool terminal);
+// True for a counter whose bands are lower-is-better: a latency, named
+// "*_us".
+bool CounterIsLatency(std::string_view counter);
 // The worse of two verdicts; kNone yields to the other.
 Verdict WorseVerdict(Verdict a, Verdict b);
 
@@ -51,7 +56,8 @@ struct DimensionThresholds {
   std::optional<Bands> p95_us;     // lower is better
   bool p95_per_item = false;
   std::optional<Bands> degradation_pct;                // lower is better
-  std::map<std::string, Bands, std::less<>> counters;  // higher is better
+  // Higher is better, except latencies (CounterIsLatency).
+  std::map<std::string, Bands, std::less<>> counters;
 };
 
 class Thresholds {

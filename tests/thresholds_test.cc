@@ -19,7 +19,8 @@ constexpr const char* kGood = R"({
     "permissions": {"throughput": {"excellent": 50e6, "good": 10e6},
                     "p95_us": {"excellent": 0.1, "good": 0.3},
                     "degradation_pct": {"excellent": 20, "good": 60},
-                    "counters": {"bare_share_pct": {"excellent": 66.7, "good": 33.3}}},
+                    "counters": {"bare_share_pct": {"excellent": 66.7, "good": 33.3},
+                                 "rtt1_p99_us": {"excellent": 50, "good": 150}}},
     "bare": {}
   }
 })";
@@ -58,6 +59,15 @@ TEST(ThresholdsTest, ParsesAndJudges) {
   EXPECT_EQ(t->CounterVerdict("permissions", "bare_share_pct", 10),
             Verdict::kPoor);
   EXPECT_EQ(t->CounterVerdict("permissions", "other_pct", 10), Verdict::kNone);
+  // A latency counter ("*_us"): lower is better.
+  EXPECT_TRUE(CounterIsLatency("rtt1_p99_us"));
+  EXPECT_FALSE(CounterIsLatency("bare_share_pct"));
+  EXPECT_EQ(t->CounterVerdict("permissions", "rtt1_p99_us", 30),
+            Verdict::kExcellent);
+  EXPECT_EQ(t->CounterVerdict("permissions", "rtt1_p99_us", 100),
+            Verdict::kGood);
+  EXPECT_EQ(t->CounterVerdict("permissions", "rtt1_p99_us", 200),
+            Verdict::kPoor);
   // Unknown dimension or no bands: no verdict.
   EXPECT_EQ(t->ThroughputVerdict("nope", 1), Verdict::kNone);
   EXPECT_EQ(t->P95Verdict("bare", 1, 0), Verdict::kNone);
@@ -108,6 +118,9 @@ TEST(ThresholdsTest, BadFilesGiveClearErrors) {
   ExpectError(
       R"({"dimensions": {"x": {"counters": {"c": {"excellent": 1, "good": 5}}}}})",
       "dimensions.x.counters.c: excellent (1) is worse than good (5)");
+  ExpectError(
+      R"({"dimensions": {"x": {"counters": {"c_us": {"excellent": 5, "good": 1}}}}})",
+      "dimensions.x.counters.c_us: excellent (5) is worse than good (1); lower");
   ExpectError(R"({"dimensions": {"x": {"counters": [1]}}})",
               "dimensions.x.counters: not an object");
 }
