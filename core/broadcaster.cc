@@ -64,26 +64,33 @@ absl::StatusOr<PublishResult> Broadcaster::PublishTo(uint32_t /*channel_index*/,
   OutboundQueue* queues = manager_.queues_by_index().data();
   const uint32_t size = frame->size;
   uint32_t delivered = 0;
-  // Subscribers' queues are scattered over the slot array (one 64-byte line
-  // each), so at large fan-outs every delivery is a cache miss; prefetching
-  // the queue kPrefetchDistance subscribers ahead overlaps those misses
-  // instead of paying them one after another.
-  constexpr size_t kPrefetchDistance = 12;
-  const ConnIndex* subs = subscribers.data();
-  const size_t n = subscribers.size();
-  const size_t ahead = n > kPrefetchDistance ? kPrefetchDistance : n;
-  for (size_t i = 0; i < ahead; ++i) __builtin_prefetch(&queues[subs[i]], 1, 3);
-  for (size_t i = 0; i < n; ++i) {
-    if (i + kPrefetchDistance < n) __builtin_prefetch(&queues[subs[i + kPrefetchDistance]], 1, 3);
-    const ConnIndex conn = subs[i];
-    if (conn == skip) [[unlikely]] continue;
+  const auto deliver = [&](ConnIndex conn) {
+    if (conn == skip) [[unlikely]] {
+      return;
+    }
     OutboundQueue& queue = queues[conn];
     if (queue.TryPush(frame, size)) [[likely]] {
       ++delivered;
     } else if (SlowPush(queue, conn, frame, result)) {
       ++delivered;
     }
+  };
+  // Subscribers' queues are scattered over the slot array (one 64-byte line
+  // each), so at large fan-outs every delivery is a cache miss; prefetching
+  // the queue kPrefetchDistance subscribers ahead overlaps those misses
+  // instead of paying them one after another. The loop is split so that the
+  // main part carries no bounds check for the prefetch.
+  constexpr size_t kPrefetchDistance = 12;
+  const ConnIndex* subs = subscribers.data();
+  const size_t n = subscribers.size();
+  const size_t ahead = n > kPrefetchDistance ? kPrefetchDistance : n;
+  for (size_t i = 0; i < ahead; ++i) __builtin_prefetch(&queues[subs[i]], 1, 3);
+  size_t i = 0;
+  for (; i + kPrefetchDistance < n; ++i) {
+    __builtin_prefetch(&queues[subs[i + kPrefetchDistance]], 1, 3);
+    deliver(subs[i]);
   }
+  for (; i < n; ++i) deliver(subs[i]);
   // One reference per queue that took the frame, added at once; then drop
   // the publisher's own reference (frees the frame if nobody took it).
   frame->AddRefs(delivered);

@@ -119,6 +119,43 @@ TEST(OutboundQueueTest, GatherThenConsumeAcrossWrap) {
   EXPECT_EQ(pool.frames_in_use(), 0u);
 }
 
+// DrainEach hands out the frames in order from a wrapped ring, releases each
+// after its call (a frame no other queue holds is back in the pool before the
+// next call), reads as empty while it runs, and leaves the queue usable.
+TEST(OutboundQueueTest, DrainEachReleasesInOrderFromWrappedRing) {
+  FramePool pool;
+  OutboundQueue q;
+  int next = 0;
+  for (int round = 0; round < 3; ++round) {
+    // 6 frames, 2 consumed: head and tail wrap the 8-slot heap ring.
+    std::vector<std::string> expected;
+    for (int k = 0; k < 6; ++k) {
+      std::string msg = "frame-" + std::to_string(next++);
+      SharedFrame* f = MakeFrame(pool, msg);
+      ASSERT_TRUE(Push(q, f));
+      Unref(f);
+      expected.push_back(msg);
+    }
+    q.Consume(2);
+    expected.erase(expected.begin(), expected.begin() + 2);
+    std::vector<std::string> got;
+    std::vector<size_t> in_use;
+    const size_t n = q.DrainEach([&](std::span<const uint8_t> s) {
+      got.push_back(AsString(s));
+      in_use.push_back(pool.frames_in_use());
+      EXPECT_TRUE(q.empty());
+      EXPECT_EQ(q.bytes(), 0u);
+    });
+    EXPECT_EQ(n, expected.size());
+    EXPECT_EQ(got, expected);
+    EXPECT_EQ(in_use, (std::vector<size_t>{4, 3, 2, 1}));
+    EXPECT_EQ(pool.frames_in_use(), 0u);
+    EXPECT_TRUE(q.empty());
+    EXPECT_EQ(q.DrainEach([](std::span<const uint8_t>) { FAIL(); }), 0u);
+  }
+  EXPECT_EQ(q.capacity(), 8u);
+}
+
 TEST(OutboundQueueTest, ByteLimitRefusesPush) {
   FramePool pool;
   OutboundQueue q(/*byte_limit=*/10);
