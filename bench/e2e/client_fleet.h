@@ -135,6 +135,13 @@ struct CloseReply {
 
 int ConnectionWorkerMain(WorkerContext& context);
 
+// In a worker: opens its ids in [begin, end) (g % workers == index) on
+// context.loop, the ramp's attempt 0 being id `begin`, so the fleet as a
+// whole follows the ramp. Returns what ClientLoop::Open returns.
+absl::StatusOr<int64_t> OpenOwnedRange(WorkerContext& context, int64_t begin,
+                                       int64_t end, int64_t start_ns,
+                                       int64_t deadline_ns);
+
 }  // namespace wsbench::e2e
 
 #endif  // WSBENCH_BENCH_E2E_CLIENT_FLEET_H_

@@ -24,8 +24,9 @@
 //   ClientLoopOptions o;
 //   o.ports = {server_port};
 //   ClientLoop loop(o);
-//   absl::StatusOr<int> opened = loop.Open(0, 1000, MonotonicNs(),
-//                                          MonotonicNs() + 10'000'000'000);
+//   const int64_t now = MonotonicNs();
+//   absl::StatusOr<int64_t> opened = loop.Open(
+//       {.count = 1000, .start_ns = now, .deadline_ns = now + 10'000'000'000});
 //   loop.set_message_handler([](int conn, Opcode op, std::string_view p,
 //                               int64_t now_ns) { ... });
 //   loop.Send(0, Opcode::kText, R"({"type":"ping","id":1})");
@@ -105,6 +106,15 @@ struct CloseResult {
   int64_t end_ns = 0;     // last socket ended (or the deadline)
 };
 
+struct OpenRequest {
+  int64_t first_id = 0;  // global id of the first connection
+  int64_t count = 0;
+  int64_t stride = 1;     // ids first_id, first_id + stride, ...
+  int64_t ramp_base = 0;  // id whose attempt is the ramp's attempt 0
+  int64_t start_ns = 0;   // the ramp's time 0 (MonotonicNs)
+  int64_t deadline_ns = 0;
+};
+
 class ClientLoop {
  public:
   // A complete message (text or binary) received on `conn`, its payload
@@ -118,15 +128,15 @@ class ClientLoop {
   ClientLoop(const ClientLoop&) = delete;
   ClientLoop& operator=(const ClientLoop&) = delete;
 
-  // Adds `count` connections (numbered size()..size()+count-1, global ids
-  // first_id..) and opens them: attempt k starts at start_ns +
-  // ramp.OffsetNs(k) with at most ramp.window() in flight. Returns when each
-  // is open or failed, or at deadline_ns (unfinished attempts then fail with
-  // "timed out"). The number opened; InvalidArgument for bad options;
-  // ResourceExhausted (with the limit) when a socket cannot be created.
-  // Stops early (Cancelled) when `stopping` (may be null) turns true.
-  absl::StatusOr<int64_t> Open(int64_t first_id, int64_t count,
-                               int64_t start_ns, int64_t deadline_ns,
+  // Adds request.count connections (numbered size().., global ids
+  // first_id, first_id + stride, ...) and opens them: the one with global id
+  // g starts at start_ns + ramp.OffsetNs(g - ramp_base), with at most
+  // ramp.window() attempts in flight. Returns when each is open or failed,
+  // or at deadline_ns (unfinished attempts then fail with "timed out"). The
+  // number opened; InvalidArgument for a bad request; ResourceExhausted
+  // (with the limit) when a socket cannot be created. Stops early
+  // (Cancelled) when `stopping` (may be null) turns true.
+  absl::StatusOr<int64_t> Open(const OpenRequest& request,
                                bool (*stopping)() = nullptr);
 
   int64_t size() const { return static_cast<int64_t>(conns_.size()); }
