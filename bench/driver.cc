@@ -59,7 +59,9 @@ int64_t PeakRssBytes() {
 int DimensionRank(std::string_view name) {
   static constexpr std::string_view kOrder[] = {"connections", "messages",    "subscriptions",
                                                 "broadcast",   "permissions", "compression",
-                                                "frames",      "handshake"};
+                                                "frames",      "handshake",
+                                                "e2e_connections", "e2e_messages",
+                                                "e2e_broadcast"};
   for (size_t i = 0; i < std::size(kOrder); ++i) {
     if (kOrder[i] == name) return static_cast<int>(i);
   }
@@ -121,7 +123,9 @@ class Runner {
     for (Planned& p : plan) {
       if (Stopping()) break;
       std::unique_ptr<Workload> workload = p.dimension->factory();
-      WorkloadOptions wopts{options_.seed, options_.invalid_share};
+      WorkloadOptions wopts{options_.seed, options_.invalid_share,
+                            options_.ramp,
+                            options_.e2e_connections_per_process};
       if (absl::Status s = workload->Setup(p.level, wopts); !s.ok()) {
         out << fmt::format("{}: setup failed: {}\n", p.result->name(), s.ToString());
         code = 1;
@@ -195,7 +199,9 @@ class Runner {
       est_ns_per_op_ = 0;
       const size_t heap_before = HeapInUseBytes();
       std::unique_ptr<Workload> workload = p.dimension->factory();
-      WorkloadOptions wopts{options_.seed, options_.invalid_share};
+      WorkloadOptions wopts{options_.seed, options_.invalid_share,
+                            options_.ramp,
+                            options_.e2e_connections_per_process};
       if (absl::Status s = workload->Setup(p.level, wopts); !s.ok()) {
         if (Stopping()) {  // Setup saw the stop request: not a failure
           current_index_ = SIZE_MAX;
@@ -234,6 +240,7 @@ class Runner {
     }
 
     RepetitionResult rep;
+    if (Histogram* own = w.own_latency()) own->Clear();
     // The machine's speed around this repetition (see machine_probe.h).
     const double probe_before_ns = MachineProbeNs();
     double timed_ns = 0, cpu_ns = 0;
@@ -319,7 +326,15 @@ class Runner {
     }
     if (AllocCountingEnabled()) rep.numbers["allocs_per_op"] = allocs / total_ops;
 
-    if (absl::Status s = latency_.Run(w, &Stopping, rep); !s.ok()) {
+    if (Histogram* own = w.own_latency()) {
+      // Concurrent ops: the workload's own per-op samples from the passes.
+      const double resolution_ps = w.own_latency_resolution_ns() * 1000.0;
+      rep.strings["latency_rule"] = w.own_latency_rule();
+      rep.numbers["latency_resolution_us"] = resolution_ps / 1e6;
+      rep.numbers["latency_passes"] = static_cast<double>(passes);
+      WriteLatencyFigures(*own, "", resolution_ps, rep);
+      own->Clear();
+    } else if (absl::Status s = latency_.Run(w, &Stopping, rep); !s.ok()) {
       if (!absl::IsCancelled(s)) Fail(state, p, std::string(s.message()));
       return;
     }
@@ -453,13 +468,22 @@ int RunSuiteMain(int argc, char** argv, const std::vector<Dimension>& dimensions
 
   // Dimensions: all given, in the order, or the --dimensions subset.
   std::vector<const Dimension*> dims;
-  for (const Dimension& d : dimensions) dims.push_back(&d);
+  for (const Dimension& d : dimensions) {
+    const bool named = std::find(options.dimensions.begin(), options.dimensions.end(),
+                                 d.name) != options.dimensions.end();
+    if (!d.opt_in || named) dims.push_back(&d);
+  }
   std::stable_sort(dims.begin(), dims.end(), [](const Dimension* a, const Dimension* b) {
     const int ra = DimensionRank(a->name), rb = DimensionRank(b->name);
     return ra != rb ? ra < rb : a->name < b->name;
   });
   std::string available;
   for (const Dimension* d : dims) available += (available.empty() ? "" : ", ") + std::string(d->name);
+  for (const Dimension& d : dimensions) {
+    if (d.opt_in && std::find(dims.begin(), dims.end(), &d) == dims.end()) {
+      available += (available.empty() ? "" : ", ") + std::string(d.name);
+    }
+  }
   if (!options.dimensions.empty()) {
     std::vector<const Dimension*> chosen;
     for (const Dimension* d : dims) {

@@ -94,7 +94,9 @@ levels x dimensions summary (throughput, P95, verdicts, degradation).
   --max-load N          only levels with at most N ops
   --levels a,b          these levels (minimal light low medium high very_high
                         extreme maximum); default: all (the full 9.9M-op sweep)
-  --dimensions x,y      these dimensions (default: all; --list shows them)
+  --dimensions x,y      these dimensions (default: all but the end-to-end
+                        ones, e2e_*, which run only when named here;
+                        --list shows the selection)
   --repetitions N       repetitions per benchmark (default 4, the fewest a U
                         test of two runs can separate at p < 0.05; 1 when a
                         level above very_high (1M ops) is selected)
@@ -111,6 +113,22 @@ levels x dimensions summary (throughput, P95, verdicts, degradation).
                         seconds in total (for perf/callgrind), print ops done
   --instructions        instruction counts per op (see tools/instructions)
   --list                print the selected benchmark names and exit
+
+End-to-end dimensions (e2e_*: a forked wsbench server, clients over loopback):
+  --ramp S              when connection attempts start: burst (default: as
+                        fast as the server accepts, --ramp-window in flight),
+                        linear, exponential or stepped
+  --ramp-rate R         attempts per second (linear; exponential: the start
+                        rate, doubling every --ramp-interval-ms); default 10000
+  --ramp-step N         attempts per step (stepped; default 1000)
+  --ramp-interval-ms M  between steps (stepped) or doublings (exponential);
+                        default 100
+  --ramp-window N       attempts in flight at most per client process
+                        (default 2000)
+  --e2e-connections-per-process N
+                        sockets one server or client process may hold
+                        (default: the hard RLIMIT_NOFILE - 64); more
+                        connections run in several processes per side
   --help                this text
 
 Google Benchmark flags pass through; --benchmark_filter=REGEX selects
@@ -133,19 +151,16 @@ absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv) {
   bool have_levels = false;
   int64_t max_load = -1;
   bool repetitions_given = false;
-  static const std::set<std::string> kValueFlags = {"--max-load",
-                                                    "--levels",
-                                                    "--dimensions",
-                                                    "--repetitions",
-                                                    "--seed",
-                                                    "--invalid-share",
-                                                    "--out",
-                                                    "--csv",
-                                                    "--profile-time",
-                                                    "--thresholds",
-                                                    "--min-ops",
-                                                    "--benchmark_filter",
-                                                    "--benchmark_repetitions"};
+  static const std::set<std::string> kValueFlags = {
+      "--max-load",          "--levels",        "--dimensions",
+      "--repetitions",       "--seed",          "--invalid-share",
+      "--out",               "--csv",           "--profile-time",
+      "--thresholds",        "--min-ops",       "--benchmark_filter",
+      "--benchmark_repetitions", "--ramp",      "--ramp-rate",
+      "--ramp-step",         "--ramp-interval-ms", "--ramp-window",
+      "--e2e-connections-per-process"};
+  // Which --ramp-* parameters were given: each must be one the strategy uses.
+  std::vector<std::string> ramp_params;
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     std::string name = arg, value;
@@ -215,6 +230,33 @@ absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv) {
         options.min_ops_per_repetition = *v;
       } else if (name == "--benchmark_filter") {
         options.filter = value;
+      } else if (name == "--ramp") {
+        auto v = e2e::ParseRampStrategy(value);
+        if (!v.ok()) return v.status();
+        options.ramp.strategy = *v;
+      } else if (name == "--ramp-rate") {
+        auto v = ParseDouble(name, value, 1, 1e8);
+        if (!v.ok()) return v.status();
+        options.ramp.rate = *v;
+        ramp_params.push_back(name);
+      } else if (name == "--ramp-step") {
+        auto v = ParseInt(name, value, 1, 10'000'000);
+        if (!v.ok()) return v.status();
+        options.ramp.step = *v;
+        ramp_params.push_back(name);
+      } else if (name == "--ramp-interval-ms") {
+        auto v = ParseInt(name, value, 1, 60'000);
+        if (!v.ok()) return v.status();
+        options.ramp.interval_ms = *v;
+        ramp_params.push_back(name);
+      } else if (name == "--ramp-window") {
+        auto v = ParseInt(name, value, 1, 1'000'000);
+        if (!v.ok()) return v.status();
+        options.ramp.window = *v;
+      } else if (name == "--e2e-connections-per-process") {
+        auto v = ParseInt(name, value, 1, 10'000'000);
+        if (!v.ok()) return v.status();
+        options.e2e_connections_per_process = *v;
       }
       continue;
     }
@@ -228,6 +270,25 @@ absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv) {
     return absl::InvalidArgumentError(
         fmt::format("unexpected argument '{}' (flags start with --; see --help)", arg));
   }
+
+  // A ramp parameter the strategy does not use is a mistake worth naming.
+  for (const std::string& param : ramp_params) {
+    const e2e::RampStrategy st = options.ramp.strategy;
+    const bool used =
+        param == "--ramp-rate"
+            ? st == e2e::RampStrategy::kLinear ||
+                  st == e2e::RampStrategy::kExponential
+        : param == "--ramp-step" ? st == e2e::RampStrategy::kStepped
+                                 : st == e2e::RampStrategy::kExponential ||
+                                       st == e2e::RampStrategy::kStepped;
+    if (!used) {
+      return absl::InvalidArgumentError(fmt::format(
+          "{} does not apply to --ramp {} (rate: linear, exponential; step: "
+          "stepped; interval: exponential, stepped)",
+          param, e2e::RampStrategyName(st)));
+    }
+  }
+  if (absl::Status s = e2e::ValidateRamp(options.ramp); !s.ok()) return s;
 
   // Levels: --levels, else --quick's minimal..medium, else all; then --max-load.
   std::vector<LoadLevel> levels;

@@ -33,6 +33,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "e2e/ramp.h"
+#include "histogram.h"
 #include "load_level.h"
 
 namespace wsbench::bench {
@@ -61,6 +63,11 @@ struct WorkloadOptions {
   uint64_t seed = 0x5eed'2026;
   // Share of invalid client messages in the messages corpus.
   double invalid_share = 0.01;
+  // End-to-end dimensions: when connection attempts start (--ramp*), and
+  // the sockets one server or client process may hold (0: the hard
+  // RLIMIT_NOFILE less a reserve).
+  e2e::RampOptions ramp;
+  int64_t e2e_connections_per_process = 0;
 };
 
 class Workload {
@@ -96,6 +103,18 @@ class Workload {
   // latency_series() is not empty: does exactly that op's work, recording
   // its own part as series 0 and the other parts in their series.
   virtual void RunTimed(int64_t i, LatencyRecorder& recorder) { Run(i, i + 1); }
+
+  // For a workload whose ops run concurrently (connections opened over
+  // sockets at once), so that no op can be timed alone: it records each op's
+  // latency itself during the throughput passes, in picoseconds, into the
+  // histogram returned here. The driver clears it before a repetition's
+  // first pass, writes its percentiles after the last (instead of running
+  // the latency pass) and records own_latency_rule() as the latency rule.
+  // nullptr (the default): the latency pass runs.
+  virtual Histogram* own_latency() { return nullptr; }
+  virtual std::string own_latency_rule() const { return {}; }
+  // The resolution of own_latency()'s samples in nanoseconds.
+  virtual double own_latency_resolution_ns() const { return 1; }
 };
 
 // True once the run was asked to stop (SIGINT, SIGTERM, SIGHUP). Setup and
@@ -113,6 +132,9 @@ struct Dimension {
   std::string_view name;        // "broadcast"
   std::string_view item_unit;   // unit of items_per_op(): "deliveries", "bytes", or ""
   WorkloadFactory factory;
+  // Not in the default selection: runs only when --dimensions names it
+  // (the end-to-end dimensions: sockets, forked processes, seconds).
+  bool opt_in = false;
 };
 
 // Registered dimensions in registration order (the driver sorts them).
@@ -124,5 +146,10 @@ bool RegisterDimension(Dimension dimension);
 #define WSBENCH_REGISTER_DIMENSION(name, item_unit, factory)        \
   static const bool wsbench_dimension_registered_##name =          \
       ::wsbench::bench::RegisterDimension({#name, item_unit, factory})
+
+// A dimension that runs only when --dimensions names it.
+#define WSBENCH_REGISTER_OPT_IN_DIMENSION(name, item_unit, factory)     \
+  static const bool wsbench_dimension_registered_##name =              \
+      ::wsbench::bench::RegisterDimension({#name, item_unit, factory, true})
 
 #endif  // WSBENCH_BENCH_WORKLOAD_H_

@@ -35,12 +35,16 @@ class Channel {
   int fd() const { return fd_; }
   // Internal with errno's text when the peer is gone.
   absl::Status Send(std::string_view message);
-  // DeadlineExceeded after timeout_ms (-1: wait forever); Internal when the
-  // peer closed its end ("peer closed") or the length is absurd (> 1 GiB).
+  // The next message. DeadlineExceeded after timeout_ms (-1: wait
+  // forever); bytes of a message that had begun to arrive are kept for the
+  // next call, so a timeout never loses the stream's framing. Internal when
+  // the peer closed its end ("peer closed") or the length is absurd
+  // (> 1 GiB).
   absl::StatusOr<std::string> Receive(int timeout_ms);
 
  private:
   int fd_ = -1;
+  std::string pending_;  // received bytes not yet returned
 };
 
 // Raw bytes of a vector of trivially copyable values, and back.

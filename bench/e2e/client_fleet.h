@@ -79,7 +79,10 @@ class ClientFleet {
   absl::Status Broadcast(std::string_view message);
   // One message from each worker, in worker order; the first error (with
   // the worker's index) otherwise.
-  absl::StatusOr<std::vector<std::string>> CollectReplies(int timeout_ms);
+  // Cancelled when `stopping` (may be null) turns true meanwhile (checked
+  // every 100 ms).
+  absl::StatusOr<std::vector<std::string>> CollectReplies(
+      int timeout_ms, bool (*stopping)() = nullptr);
   // User + system CPU seconds of the workers so far.
   double CpuSeconds() const;
 

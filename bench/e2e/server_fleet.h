@@ -33,6 +33,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "e2e/channel.h"
 #include "wsbench/server.h"
 #include "wsbench/server_metrics.h"
 
@@ -89,7 +90,8 @@ class ServerFleet {
   ServerFleet() = default;
   std::vector<pid_t> pids_;
   std::vector<uint16_t> ports_;
-  std::vector<int> control_fds_;  // socketpair ends, one per shard
+  // Control socketpair ends, one per shard (Stats() talks over them).
+  mutable std::vector<Channel> channels_;
 };
 
 }  // namespace wsbench::e2e
