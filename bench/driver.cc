@@ -57,11 +57,10 @@ int64_t PeakRssBytes() {
 
 // The dimension order; others after, by name.
 int DimensionRank(std::string_view name) {
-  static constexpr std::string_view kOrder[] = {"connections", "messages",    "subscriptions",
-                                                "broadcast",   "permissions", "compression",
-                                                "frames",      "handshake",
-                                                "e2e_connections", "e2e_messages",
-                                                "e2e_broadcast"};
+  static constexpr std::string_view kOrder[] = {
+      "connections",     "messages",     "subscriptions", "broadcast",
+      "permissions",     "compression",  "frames",        "handshake",
+      "e2e_connections", "e2e_messages", "e2e_broadcast"};
   for (size_t i = 0; i < std::size(kOrder); ++i) {
     if (kOrder[i] == name) return static_cast<int>(i);
   }
@@ -265,10 +264,12 @@ class Runner {
       // Without an estimate yet (the first pass), chunks start small and
       // grow to kChunkNs from what the first ones took, so a stop request is
       // seen quickly even where one op takes tens of microseconds.
-      const bool estimated = est_ns_per_op_ > 0;
+      const bool estimated = est_ns_per_op_ > 0 || w.run_whole_pass();
       int64_t chunk =
-          estimated
-              ? std::clamp<int64_t>(static_cast<int64_t>(kChunkNs / est_ns_per_op_), 1024, ops)
+          w.run_whole_pass() ? ops
+          : estimated
+              ? std::clamp<int64_t>(
+                    static_cast<int64_t>(kChunkNs / est_ns_per_op_), 1024, ops)
               : std::min<int64_t>(ops, 256);
       const uint64_t allocs0 = AllocCount();
       const double cpu0 = ThreadCpuNs();
@@ -297,6 +298,9 @@ class Runner {
       const uint64_t allocs1 = AllocCount();
       const double ns = std::chrono::duration<double, std::nano>(t1 - t0).count();
       state.SetIterationTime(ns / 1e9);
+      // A stop that came during the pass's last chunk: the pass may have
+      // been cut short inside Run (a workload that watches the stop itself).
+      if (Stopping()) stopped = true;
       if (stopped) {
         // Stopped before the pass finished: its figures are not a pass.
         interrupted = true;
@@ -469,8 +473,9 @@ int RunSuiteMain(int argc, char** argv, const std::vector<Dimension>& dimensions
   // Dimensions: all given, in the order, or the --dimensions subset.
   std::vector<const Dimension*> dims;
   for (const Dimension& d : dimensions) {
-    const bool named = std::find(options.dimensions.begin(), options.dimensions.end(),
-                                 d.name) != options.dimensions.end();
+    const bool named =
+        std::find(options.dimensions.begin(), options.dimensions.end(),
+                  d.name) != options.dimensions.end();
     if (!d.opt_in || named) dims.push_back(&d);
   }
   std::stable_sort(dims.begin(), dims.end(), [](const Dimension* a, const Dimension* b) {

@@ -40,8 +40,8 @@
 #include "fmt/format.h"
 #include "fmt/ranges.h"
 #include "histogram.h"
-#include "wsbench/status_macros.h"
 #include "workload.h"
+#include "wsbench/status_macros.h"
 
 namespace wsbench::bench {
 namespace {
@@ -60,8 +60,8 @@ class E2eConnectionsWorkload : public Workload {
     level_name_ = std::string(level.name);
     connections_ = level.connections;
     ramp_ = e2e::RampSchedule(options.ramp);
-    const e2e::ProcessPlan plan = e2e::PlanProcesses(
-        connections_, options.e2e_connections_per_process);
+    const e2e::ProcessPlan plan =
+        e2e::PlanProcesses(connections_, options.e2e_connections_per_process);
     processes_ = plan.processes;
     const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     e2e::ServerFleetOptions so;
@@ -98,9 +98,9 @@ class E2eConnectionsWorkload : public Workload {
           fmt::format("warm-up: {}", std::string(s.message())));
     }
     if (opened_ != warm) {
-      return absl::InternalError(fmt::format(
-          "warm-up: {} of {} connections opened ({})", opened_, warm,
-          first_failure_));
+      return absl::InternalError(
+          fmt::format("warm-up: {} of {} connections opened ({})", opened_,
+                      warm, first_failure_));
     }
     WSBENCH_RETURN_IF_ERROR(CloseAndCheck());
     latency_.Clear();
@@ -147,9 +147,9 @@ class E2eConnectionsWorkload : public Workload {
     attempted_total_ += opened_ + failed_;
     opened_total_ += opened_;
     if (opened_ != connections_) {
-      return absl::InternalError(fmt::format(
-          "{} of {} connections opened; first failure: {}", opened_,
-          connections_, first_failure_));
+      return absl::InternalError(
+          fmt::format("{} of {} connections opened; first failure: {}", opened_,
+                      connections_, first_failure_));
     }
     WSBENCH_ASSIGN_OR_RETURN(
         e2e::FleetStats peak,
@@ -180,6 +180,7 @@ class E2eConnectionsWorkload : public Workload {
   // Stamps are taken when the client's epoll_wait returns (one reading for
   // the events of that wake-up): finer than a microsecond says nothing.
   double own_latency_resolution_ns() const override { return 1000; }
+  bool run_whole_pass() const override { return true; }
 
   void AddCounters(std::map<std::string, double>& counters) const override {
     counters["connections"] = double(connections_);
@@ -191,9 +192,9 @@ class E2eConnectionsWorkload : public Workload {
     counters["server_bytes_per_connection"] = bytes_per_connection_;
     counters["close_ms"] = close_ms_;
     counters["close_clean_pct"] =
-        close_requested_ > 0 ? 100.0 * double(close_clean_) /
-                                   double(close_requested_)
-                             : 0.0;
+        close_requested_ > 0
+            ? 100.0 * double(close_clean_) / double(close_requested_)
+            : 0.0;
     counters["server_cpu_us_per_connection"] = server_cpu_us_per_connection_;
     counters["client_cpu_us_per_connection"] = client_cpu_us_per_connection_;
     counters["server_processes"] = processes_;
@@ -213,9 +214,9 @@ class E2eConnectionsWorkload : public Workload {
     WSBENCH_RETURN_IF_ERROR(clients_->Broadcast(command.Encode()));
     const int timeout_ms =
         static_cast<int>((deadline - now) / 1'000'000) + 5'000;
-    WSBENCH_ASSIGN_OR_RETURN(std::vector<std::string> replies,
-                             clients_->CollectReplies(timeout_ms,
-                                                      &StopRequested));
+    WSBENCH_ASSIGN_OR_RETURN(
+        std::vector<std::string> replies,
+        clients_->CollectReplies(timeout_ms, &StopRequested));
     for (const std::string& m : replies) {
       WSBENCH_ASSIGN_OR_RETURN(e2e::OpenReply r, e2e::OpenReply::Decode(m));
       opened_ += r.opened;
@@ -254,23 +255,28 @@ class E2eConnectionsWorkload : public Workload {
     close_requested_ += requested;
     close_clean_ += clean;
     if (clean != requested) {
-      return absl::InternalError(fmt::format(
-          "close handshake: {} of {} connections closed cleanly", clean,
-          requested));
+      return absl::InternalError(
+          fmt::format("close handshake: {} of {} connections closed cleanly",
+                      clean, requested));
     }
     WSBENCH_ASSIGN_OR_RETURN(e2e::FleetStats after,
                              servers_->WaitForActive(0, kGaugeWaitMs));
     if (after.stats.active != 0) {
-      return absl::InternalError(fmt::format(
-          "server gauge {} after every connection closed, not 0",
-          after.stats.active));
+      return absl::InternalError(
+          fmt::format("server gauge {} after every connection closed, not 0",
+                      after.stats.active));
     }
     return absl::OkStatus();
   }
 
   void Teardown() {
-    if (clients_) (void)clients_->Stop(2'000);
-    if (servers_) (void)servers_->Stop(5'000);
+    // Stopping (Ctrl-C): the destructors kill the children at once; else
+    // they exit on request (the workers first, so the servers have no
+    // connection left to close).
+    if (!StopRequested()) {
+      if (clients_) (void)clients_->Stop(2'000);
+      if (servers_) (void)servers_->Stop(5'000);
+    }
     clients_.reset();
     servers_.reset();
   }

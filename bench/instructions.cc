@@ -279,9 +279,10 @@ int InstructionsMain(int argc, char** argv) {
   if (o.dimensions.empty()) {
     // The end-to-end dimensions wait on sockets and child processes: their
     // instruction counts are not a property of the code alone.
-    dimensions.erase(std::remove_if(dimensions.begin(), dimensions.end(),
-                                    [](const Dimension& d) { return d.opt_in; }),
-                     dimensions.end());
+    dimensions.erase(
+        std::remove_if(dimensions.begin(), dimensions.end(),
+                       [](const Dimension& d) { return d.opt_in; }),
+        dimensions.end());
   } else {
     for (const std::string& want : o.dimensions) {
       bool known = std::any_of(dimensions.begin(), dimensions.end(),

@@ -124,7 +124,7 @@ End-to-end dimensions (e2e_*: a forked wsbench server, clients over loopback):
   --ramp-interval-ms M  between steps (stepped) or doublings (exponential);
                         default 100
   --ramp-window N       attempts in flight at most per client process
-                        (default 2000)
+                        (default 64)
   --e2e-connections-per-process N
                         sockets one server or client process may hold
                         (default: the hard RLIMIT_NOFILE - 64); more

@@ -41,7 +41,7 @@ struct SuiteOptions {
   std::string thresholds_path;          // --thresholds (empty = the repo's file)
   // Ops per repetition's throughput passes at least (passes = ceil(this / ops)).
   int64_t min_ops_per_repetition = 20'000;
-  e2e::RampOptions ramp;                // --ramp, --ramp-*
+  e2e::RampOptions ramp;                    // --ramp, --ramp-*
   int64_t e2e_connections_per_process = 0;  // 0: from RLIMIT_NOFILE
   bool quick = false;
   bool list = false;

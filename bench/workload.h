@@ -115,6 +115,11 @@ class Workload {
   virtual std::string own_latency_rule() const { return {}; }
   // The resolution of own_latency()'s samples in nanoseconds.
   virtual double own_latency_resolution_ns() const { return 1; }
+  // True for a workload whose ops run concurrently and whose Run watches
+  // StopRequested() itself: the throughput pass calls Run(0, ops()) once
+  // instead of splitting it into chunks (which would cap the ops in
+  // flight at a chunk's size).
+  virtual bool run_whole_pass() const { return false; }
 };
 
 // True once the run was asked to stop (SIGINT, SIGTERM, SIGHUP). Setup and
@@ -148,8 +153,8 @@ bool RegisterDimension(Dimension dimension);
       ::wsbench::bench::RegisterDimension({#name, item_unit, factory})
 
 // A dimension that runs only when --dimensions names it.
-#define WSBENCH_REGISTER_OPT_IN_DIMENSION(name, item_unit, factory)     \
-  static const bool wsbench_dimension_registered_##name =              \
+#define WSBENCH_REGISTER_OPT_IN_DIMENSION(name, item_unit, factory) \
+  static const bool wsbench_dimension_registered_##name =           \
       ::wsbench::bench::RegisterDimension({#name, item_unit, factory, true})
 
 #endif  // WSBENCH_BENCH_WORKLOAD_H_

@@ -89,5 +89,40 @@ TEST(SuiteFlagsTest, BadFlagsSayWhatIsWrong) {
   ExpectBad({"--out="}, "empty");
 }
 
+TEST(SuiteFlagsTest, RampFlags) {
+  auto o = Parse({"--ramp", "linear", "--ramp-rate=5000", "--ramp-window", "64",
+                  "--e2e-connections-per-process", "100"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->ramp.strategy, e2e::RampStrategy::kLinear);
+  EXPECT_EQ(o->ramp.rate, 5000);
+  EXPECT_EQ(o->ramp.window, 64);
+  EXPECT_EQ(o->e2e_connections_per_process, 100);
+  auto s =
+      Parse({"--ramp=stepped", "--ramp-step", "250", "--ramp-interval-ms=20"});
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->ramp.step, 250);
+  EXPECT_EQ(s->ramp.interval_ms, 20);
+  EXPECT_EQ(Parse({})->ramp.strategy, e2e::RampStrategy::kBurst);
+
+  ExpectBad({"--ramp", "sideways"},
+            "--ramp: unknown strategy 'sideways' (valid: burst");
+  ExpectBad({"--ramp"}, "needs a value");
+  ExpectBad({"--ramp=linear", "--ramp-rate", "0"}, "--ramp-rate");
+  ExpectBad({"--ramp=linear", "--ramp-rate", "fast"}, "--ramp-rate");
+  ExpectBad({"--ramp=stepped", "--ramp-step", "0"}, "--ramp-step");
+  ExpectBad({"--ramp=stepped", "--ramp-interval-ms", "60001"},
+            "--ramp-interval-ms");
+  ExpectBad({"--ramp-window", "0"}, "--ramp-window");
+  ExpectBad({"--e2e-connections-per-process", "0"},
+            "--e2e-connections-per-process");
+  // A parameter the strategy does not use is named, whatever the order.
+  ExpectBad({"--ramp-rate", "100"},
+            "--ramp-rate does not apply to --ramp burst");
+  ExpectBad({"--ramp-step", "5", "--ramp", "linear"},
+            "--ramp-step does not apply to --ramp linear");
+  ExpectBad({"--ramp=linear", "--ramp-interval-ms", "5"},
+            "--ramp-interval-ms does not apply to --ramp linear");
+}
+
 }  // namespace
 }  // namespace wsbench::bench

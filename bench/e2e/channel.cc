@@ -23,8 +23,7 @@ Channel::~Channel() {
 }
 
 Channel::Channel(Channel&& other) noexcept
-    : fd_(std::exchange(other.fd_, -1)),
-      pending_(std::move(other.pending_)) {}
+    : fd_(std::exchange(other.fd_, -1)), pending_(std::move(other.pending_)) {}
 
 Channel& Channel::operator=(Channel&& other) noexcept {
   if (this != &other) {

@@ -99,7 +99,7 @@ absl::StatusOr<std::unique_ptr<ClientFleet>> ClientFleet::Start(
   return fleet;
 }
 
-ClientFleet::~ClientFleet() { KillAndReap(pids_); }
+ClientFleet::~ClientFleet() { KillAndReap(pids_, 500); }
 
 absl::Status ClientFleet::Broadcast(std::string_view message) {
   for (size_t i = 0; i < channels_.size(); ++i) {
@@ -128,11 +128,11 @@ absl::StatusOr<std::vector<std::string>> ClientFleet::CollectReplies(
         break;
       }
       if (!absl::IsDeadlineExceeded(m.status()) || left <= 0) {
-        return absl::InternalError(fmt::format(
-            "client worker {}: {}", i,
-            absl::IsDeadlineExceeded(m.status())
-                ? fmt::format("no reply within {} ms", timeout_ms)
-                : std::string(m.status().message())));
+        return absl::InternalError(
+            fmt::format("client worker {}: {}", i,
+                        absl::IsDeadlineExceeded(m.status())
+                            ? fmt::format("no reply within {} ms", timeout_ms)
+                            : std::string(m.status().message())));
       }
     }
   }
@@ -152,8 +152,7 @@ absl::Status ClientFleet::Stop(int timeout_ms) {
 }
 
 std::string OpenCommand::Encode() const {
-  return fmt::format("{}{} {} {} {}", kOpen, begin, end, start_ns,
-                     deadline_ns);
+  return fmt::format("{}{} {} {} {}", kOpen, begin, end, start_ns, deadline_ns);
 }
 
 absl::StatusOr<OpenCommand> OpenCommand::Decode(std::string_view message) {
@@ -261,8 +260,8 @@ int ConnectionWorkerMain(WorkerContext& context) {
     }
     const int64_t before = loop.size();
     absl::StatusOr<int64_t> opened =
-        OpenOwnedRange(context, command->begin, command->end,
-                       command->start_ns, command->deadline_ns);
+        OpenOwnedRange(context, command->begin, command->end, command->start_ns,
+                       command->deadline_ns);
     if (!opened.ok()) {
       (void)context.parent->Send("error: " + opened.status().ToString());
       continue;

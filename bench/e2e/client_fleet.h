@@ -67,7 +67,9 @@ class ClientFleet {
  public:
   static absl::StatusOr<std::unique_ptr<ClientFleet>> Start(
       const ClientFleetOptions& options, WorkerMain main);
-  ~ClientFleet();  // kills (SIGKILL) and reaps workers still running
+  // Kills (SIGKILL) workers still running and reaps them (see
+  // ~ServerFleet).
+  ~ClientFleet();
   ClientFleet(const ClientFleet&) = delete;
   ClientFleet& operator=(const ClientFleet&) = delete;
 

@@ -71,9 +71,9 @@ std::string_view HeaderValue(std::string_view block, std::string_view name) {
   while (pos != std::string_view::npos && pos + 2 < block.size()) {
     const size_t start = pos + 2;
     const size_t end = block.find("\r\n", start);
-    std::string_view line = block.substr(
-        start, end == std::string_view::npos ? std::string_view::npos
-                                             : end - start);
+    std::string_view line = block.substr(start, end == std::string_view::npos
+                                                    ? std::string_view::npos
+                                                    : end - start);
     if (StartsWithNoCase(line, name) && line.size() > name.size() &&
         line[name.size()] == ':') {
       std::string_view v = line.substr(name.size() + 1);
@@ -150,9 +150,7 @@ absl::StatusOr<int64_t> ClientLoop::Open(const OpenRequest& request,
   }
   const int64_t first = size();
   conns_.resize(static_cast<size_t>(first + request.count));
-  auto id_of = [&](int64_t k) {
-    return request.first_id + k * request.stride;
-  };
+  auto id_of = [&](int64_t k) { return request.first_id + k * request.stride; };
   auto due_of = [&](int64_t k) {
     return request.start_ns +
            options_.ramp.OffsetNs(id_of(k) - request.ramp_base);
@@ -165,8 +163,7 @@ absl::StatusOr<int64_t> ClientLoop::Open(const OpenRequest& request,
       return absl::CancelledError("interrupted");
     }
     int64_t now = MonotonicNs();
-    while (next < request.count && in_flight_ < window &&
-           due_of(next) <= now) {
+    while (next < request.count && in_flight_ < window && due_of(next) <= now) {
       const int64_t conn = first + next;
       const int64_t id = id_of(next);
       ++next;
@@ -176,10 +173,10 @@ absl::StatusOr<int64_t> ClientLoop::Open(const OpenRequest& request,
         const int err = errno;
         Fail(conn, fmt::format("socket: {}", strerror(err)), now);
         if (err == EMFILE || err == ENFILE) {
-          return absl::ResourceExhaustedError(fmt::format(
-              "socket: {} after {} sockets of this process (raise "
-              "RLIMIT_NOFILE or use more client processes)",
-              strerror(err), open_count_ + in_flight_));
+          return absl::ResourceExhaustedError(
+              fmt::format("socket: {} after {} sockets of this process (raise "
+                          "RLIMIT_NOFILE or use more client processes)",
+                          strerror(err), open_count_ + in_flight_));
         }
         continue;
       }
@@ -188,8 +185,9 @@ absl::StatusOr<int64_t> ClientLoop::Open(const OpenRequest& request,
       setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
       sockaddr_in src{};
       src.sin_family = AF_INET;
-      src.sin_addr.s_addr = htonl(options_.first_source +
-                                  static_cast<uint32_t>(id / options_.per_source));
+      src.sin_addr.s_addr =
+          htonl(options_.first_source +
+                static_cast<uint32_t>(id / options_.per_source));
       if (bind(c.fd, reinterpret_cast<sockaddr*>(&src), sizeof(src)) != 0) {
         c.info.error = errno;
         Fail(conn, fmt::format("bind: {}", strerror(errno)), now);
@@ -345,8 +343,10 @@ void ClientLoop::HandleReadable(int64_t conn, int64_t now) {
     if (!ContainsNoCase(HeaderValue(block, "Upgrade"), "websocket") ||
         !ContainsNoCase(HeaderValue(block, "Connection"), "upgrade") ||
         HeaderValue(block, "Sec-WebSocket-Accept") != c.accept) {
-      Fail(conn, "101 without the right Upgrade, Connection or "
-                 "Sec-WebSocket-Accept", now);
+      Fail(conn,
+           "101 without the right Upgrade, Connection or "
+           "Sec-WebSocket-Accept",
+           now);
       return;
     }
     // Bytes after the 101 are the first frames: keep them in the buffer.
@@ -375,9 +375,9 @@ void ClientLoop::HandleReadable(int64_t conn, int64_t now) {
         if (on_message_) on_message_(conn, e.opcode, e.text(), now);
         break;
       case FrameEventType::kPing:
-        AppendFrame({.opcode = Opcode::kPong, .masked = true,
-                     .mask_key = {1, 2, 3, 4}},
-                    e.text(), c.out);
+        AppendFrame(
+            {.opcode = Opcode::kPong, .masked = true, .mask_key = {1, 2, 3, 4}},
+            e.text(), c.out);
         Flush(conn);
         break;
       case FrameEventType::kPong:
@@ -397,7 +397,8 @@ void ClientLoop::HandleReadable(int64_t conn, int64_t now) {
             payload += static_cast<char>(e.close_code >> 8);
             payload += static_cast<char>(e.close_code & 0xFF);
           }
-          AppendFrame({.opcode = Opcode::kClose, .masked = true,
+          AppendFrame({.opcode = Opcode::kClose,
+                       .masked = true,
                        .mask_key = {5, 6, 7, 8}},
                       payload, c.out);
           Flush(conn);
@@ -503,7 +504,8 @@ CloseResult ClientLoop::CloseAll(uint16_t code, int64_t deadline_ns) {
       --open_count_;
       const char payload[2] = {static_cast<char>(code >> 8),
                                static_cast<char>(code & 0xFF)};
-      AppendFrame({.opcode = Opcode::kClose, .masked = true,
+      AppendFrame({.opcode = Opcode::kClose,
+                   .masked = true,
                    .mask_key = {9, 10, 11, 12}},
                   std::string_view(payload, 2), c.out);
       if (!c.reading) SetReading(conn, true);

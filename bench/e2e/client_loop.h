@@ -69,7 +69,7 @@ struct ClientLoopOptions {
   std::string path = "/?user=e2e";  // request target of the upgrade
   RampSchedule ramp;                // when each attempt of an Open starts
   uint64_t max_frame_size = uint64_t{16} << 20;  // frames received
-  uint64_t seed = 1;  // Sec-WebSocket-Key generator
+  uint64_t seed = 1;                             // Sec-WebSocket-Key generator
 };
 
 enum class ConnState : uint8_t {
@@ -93,9 +93,9 @@ struct ConnTimes {
 
 struct ConnInfo {
   ConnState state = ConnState::kPending;
-  uint16_t close_code = 0;   // code of the close frame received (1005: none)
-  int error = 0;             // errno of a failed connect/read, 0 otherwise
-  std::string failure;       // why it failed (kFailed), for messages
+  uint16_t close_code = 0;  // code of the close frame received (1005: none)
+  int error = 0;            // errno of a failed connect/read, 0 otherwise
+  std::string failure;      // why it failed (kFailed), for messages
 };
 
 struct CloseResult {
@@ -103,7 +103,7 @@ struct CloseResult {
   int64_t clean = 0;      // closed with the server's close frame and FIN
   int64_t unclean = 0;    // ended otherwise (RST, timeout, no close frame)
   int64_t start_ns = 0;
-  int64_t end_ns = 0;     // last socket ended (or the deadline)
+  int64_t end_ns = 0;  // last socket ended (or the deadline)
 };
 
 struct OpenRequest {
@@ -119,9 +119,8 @@ class ClientLoop {
  public:
   // A complete message (text or binary) received on `conn`, its payload
   // valid during the call; now_ns = when its last read returned.
-  using MessageHandler = std::function<void(int conn, Opcode opcode,
-                                            std::string_view payload,
-                                            int64_t now_ns)>;
+  using MessageHandler = std::function<void(
+      int conn, Opcode opcode, std::string_view payload, int64_t now_ns)>;
 
   explicit ClientLoop(const ClientLoopOptions& options);
   ~ClientLoop();  // closes every socket still open (abruptly)
@@ -184,9 +183,9 @@ class ClientLoop {
     bool close_received = false;
     ConnTimes times;
     ConnInfo info;
-    std::string in;   // an unfinished 101 response
-    std::string out;  // bytes the socket did not take yet
-    std::string accept;  // the Sec-WebSocket-Accept expected
+    std::string in;                         // an unfinished 101 response
+    std::string out;                        // bytes the socket did not take yet
+    std::string accept;                     // the Sec-WebSocket-Accept expected
     std::unique_ptr<FrameDecoder> decoder;  // once open
   };
   void StartAttempt(int64_t conn);

@@ -19,7 +19,8 @@ int64_t RaiseFdLimit(int64_t wanted) {
     rlimit raised = {static_cast<rlim_t>(wanted), static_cast<rlim_t>(wanted)};
     if (setrlimit(RLIMIT_NOFILE, &raised) == 0) return wanted;
   }
-  limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, static_cast<rlim_t>(wanted));
+  limit.rlim_cur =
+      std::min<rlim_t>(limit.rlim_max, static_cast<rlim_t>(wanted));
   setrlimit(RLIMIT_NOFILE, &limit);
   getrlimit(RLIMIT_NOFILE, &limit);
   return static_cast<int64_t>(limit.rlim_cur);

@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -21,8 +22,7 @@ namespace wsbench::e2e {
 absl::StatusOr<ForkedChild> ForkChild() {
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-    return absl::InternalError(
-        fmt::format("socketpair: {}", strerror(errno)));
+    return absl::InternalError(fmt::format("socketpair: {}", strerror(errno)));
   }
   const pid_t parent = getpid();
   const pid_t pid = fork();
@@ -63,7 +63,15 @@ void PrepareChild(Channel& channel, int cpu, int64_t fds) {
     CPU_SET(cpu, &set);
     sched_setaffinity(0, sizeof(set), &set);
   }
+  // Exactly the budget (lowered if the parent's was higher), so a process
+  // that would need more sockets than its share fails loudly.
   RaiseFdLimit(fds);
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 &&
+      limit.rlim_cur > static_cast<rlim_t>(fds)) {
+    limit.rlim_cur = static_cast<rlim_t>(fds);
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
 }
 
 int64_t MonotonicMs() {
@@ -88,11 +96,11 @@ absl::Status WaitAndReap(std::vector<pid_t>& pids, int timeout_ms,
       --left;
       if (r < 0) continue;  // already reaped
       if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-        problems += fmt::format("; {} {} exited with {}", what, i,
-                                WEXITSTATUS(status));
+        problems +=
+            fmt::format("; {} {} exited with {}", what, i, WEXITSTATUS(status));
       } else if (WIFSIGNALED(status)) {
-        problems += fmt::format("; {} {} died of signal {}", what, i,
-                                WTERMSIG(status));
+        problems +=
+            fmt::format("; {} {} died of signal {}", what, i, WTERMSIG(status));
       }
     }
     if (left == 0) break;
@@ -101,8 +109,8 @@ absl::Status WaitAndReap(std::vector<pid_t>& pids, int timeout_ms,
         if (done[i]) continue;
         kill(pids[i], SIGKILL);
         waitpid(pids[i], nullptr, 0);
-        problems += fmt::format("; {} {} killed after {} ms", what, i,
-                                timeout_ms);
+        problems +=
+            fmt::format("; {} {} killed after {} ms", what, i, timeout_ms);
       }
       break;
     }
@@ -113,9 +121,19 @@ absl::Status WaitAndReap(std::vector<pid_t>& pids, int timeout_ms,
   return absl::InternalError(problems.substr(2));
 }
 
-void KillAndReap(std::vector<pid_t>& pids) {
+void KillAndReap(std::vector<pid_t>& pids, int wait_ms) {
   for (pid_t pid : pids) kill(pid, SIGKILL);
-  for (pid_t pid : pids) waitpid(pid, nullptr, 0);
+  // A process holding 20,000 sockets takes the kernel a second or more to
+  // tear down; past wait_ms the dying ones are left to be reaped by init
+  // once this process exits.
+  const int64_t deadline = MonotonicMs() + wait_ms;
+  std::vector<pid_t> left = pids;
+  while (!left.empty()) {
+    std::erase_if(
+        left, [](pid_t pid) { return waitpid(pid, nullptr, WNOHANG) != 0; });
+    if (left.empty() || MonotonicMs() >= deadline) break;
+    usleep(2000);
+  }
   pids.clear();
 }
 

@@ -28,7 +28,8 @@ absl::StatusOr<ForkedChild> ForkChild();
 // SIGKILL), ignores SIGINT/SIGHUP (the parent stops the run and kills its
 // children) and SIGPIPE, moves `channel` to fd 3 and closes every other
 // inherited descriptor above 2, pins itself to `cpu` (>= 0) and raises
-// RLIMIT_NOFILE to `fds`.
+// sets RLIMIT_NOFILE to `fds` (raised as far as the hard limit allows,
+// lowered when it was higher).
 void PrepareChild(Channel& channel, int cpu, int64_t fds);
 
 // CLOCK_MONOTONIC in milliseconds.
@@ -39,8 +40,11 @@ int64_t MonotonicMs();
 // non-zero, died of a signal or had to be killed.
 absl::Status WaitAndReap(std::vector<pid_t>& pids, int timeout_ms,
                          std::string_view what);
-// SIGKILL and reap every pid; clears `pids`.
-void KillAndReap(std::vector<pid_t>& pids);
+// SIGKILLs every pid and reaps those that are gone within wait_ms (a
+// process with many sockets takes the kernel long to tear down; the rest,
+// already dying, are reaped by init after this process exits); clears
+// `pids`.
+void KillAndReap(std::vector<pid_t>& pids, int wait_ms = 10'000);
 
 }  // namespace wsbench::e2e
 

@@ -66,9 +66,10 @@ std::string DescribeRamp(const RampOptions& o) {
     case RampStrategy::kLinear:
       return fmt::format("linear {:.0f}/s, window {}", o.rate, o.window);
     case RampStrategy::kExponential:
-      return fmt::format("exponential from {:.0f}/s doubling every {} ms, "
-                         "window {}",
-                         o.rate, o.interval_ms, o.window);
+      return fmt::format(
+          "exponential from {:.0f}/s doubling every {} ms, "
+          "window {}",
+          o.rate, o.interval_ms, o.window);
     case RampStrategy::kStepped:
       return fmt::format("stepped {} every {} ms, window {}", o.step,
                          o.interval_ms, o.window);
@@ -87,8 +88,8 @@ int64_t RampSchedule::OffsetNs(int64_t i) const {
     case RampStrategy::kExponential: {
       // N(t) = rate * T * (2^(t/T) - 1) / ln 2 attempts by time t.
       const double t_s = double(o.interval_ms) / 1e3;
-      const double t = t_s * std::log2(1.0 + double(i) * std::log(2.0) /
-                                                 (o.rate * t_s));
+      const double t =
+          t_s * std::log2(1.0 + double(i) * std::log(2.0) / (o.rate * t_s));
       return static_cast<int64_t>(std::llround(t * 1e9));
     }
     case RampStrategy::kStepped:

@@ -34,10 +34,10 @@ enum class RampStrategy : uint8_t { kBurst, kLinear, kExponential, kStepped };
 
 struct RampOptions {
   RampStrategy strategy = RampStrategy::kBurst;
-  double rate = 10'000;    // attempts per second (linear; exponential: start)
-  int64_t step = 1'000;    // attempts per step (stepped)
+  double rate = 10'000;  // attempts per second (linear; exponential: start)
+  int64_t step = 1'000;  // attempts per step (stepped)
   int64_t interval_ms = 100;  // stepped: between steps; exponential: doubling
-  int64_t window = 2'000;  // attempts in flight at most, per client process
+  int64_t window = 2'000;     // attempts in flight at most, per client process
 };
 
 // "burst", "linear", "exponential", "stepped"; InvalidArgument naming the

@@ -51,8 +51,9 @@ struct ShardReport {
         getrusage(RUSAGE_SELF, &usage);
         r.cpu_seconds = usage.ru_utime.tv_sec + usage.ru_utime.tv_usec / 1e6 +
                         usage.ru_stime.tv_sec + usage.ru_stime.tv_usec / 1e6;
-        if (!channel.Send(std::string(reinterpret_cast<const char*>(&r),
-                                      sizeof(r)))
+        if (!channel
+                 .Send(
+                     std::string(reinterpret_cast<const char*>(&r), sizeof(r)))
                  .ok()) {
           break;
         }
@@ -81,8 +82,8 @@ absl::StatusOr<std::unique_ptr<ServerFleet>> ServerFleet::Start(
     so.port = 0;
     absl::StatusOr<ForkedChild> child = ForkChild();
     if (!child.ok()) return child.status();
-    if (child->pid == 0) ShardMain(std::move(child->channel), so, share,
-                                   options.cpu);
+    if (child->pid == 0)
+      ShardMain(std::move(child->channel), so, share, options.cpu);
     fleet->pids_.push_back(child->pid);
     fleet->channels_.push_back(std::move(child->channel));
   }
@@ -90,8 +91,9 @@ absl::StatusOr<std::unique_ptr<ServerFleet>> ServerFleet::Start(
     absl::StatusOr<std::string> m =
         fleet->channels_[i].Receive(options.start_timeout_ms);
     if (!m.ok()) {
-      return absl::InternalError(fmt::format(
-          "server shard {} did not start: {}", i, std::string(m.status().message())));
+      return absl::InternalError(
+          fmt::format("server shard {} did not start: {}", i,
+                      std::string(m.status().message())));
     }
     unsigned port = 0;
     if (!m->starts_with("port ") ||
@@ -106,7 +108,7 @@ absl::StatusOr<std::unique_ptr<ServerFleet>> ServerFleet::Start(
   return fleet;
 }
 
-ServerFleet::~ServerFleet() { KillAndReap(pids_); }
+ServerFleet::~ServerFleet() { KillAndReap(pids_, 500); }
 
 absl::StatusOr<FleetStats> ServerFleet::Stats(int timeout_ms) const {
   FleetStats total;

@@ -52,7 +52,7 @@ struct ServerFleetOptions {
 };
 
 struct FleetStats {
-  ServerStats stats;       // summed over shards (stats.active = the gauge)
+  ServerStats stats;  // summed over shards (stats.active = the gauge)
   std::vector<int64_t> active_per_shard;
   uint64_t rss_bytes = 0;  // summed VmRSS of the shard processes
   double cpu_seconds = 0;  // summed user + system time of the shards
@@ -65,7 +65,9 @@ class ServerFleet {
   // start or start_timeout_ms passes; every child is killed then.
   static absl::StatusOr<std::unique_ptr<ServerFleet>> Start(
       const ServerFleetOptions& options);
-  ~ServerFleet();  // kills (SIGKILL) and reaps shards still running
+  // Kills (SIGKILL) shards still running and reaps them (those with many
+  // sockets may take the kernel longer than 0.5 s: init reaps them).
+  ~ServerFleet();
   ServerFleet(const ServerFleet&) = delete;
   ServerFleet& operator=(const ServerFleet&) = delete;
 
