@@ -16,7 +16,9 @@ TEST(HarnessRegistryTest, NamesAreUniqueAndWellFormed) {
   std::set<std::string_view> names;
   for (const Dimension& d : Dimensions()) {
     EXPECT_TRUE(names.insert(d.name).second) << "registered twice: " << d.name;
-    for (char c : d.name) EXPECT_TRUE((c >= 'a' && c <= 'z') || c == '_') << d.name;
+    for (char c : d.name) {
+      EXPECT_TRUE((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_') << d.name;
+    }
     EXPECT_NE(d.factory, nullptr) << d.name;
   }
 }
