@@ -22,9 +22,10 @@
 // Latency (rule "per_message:send_to_reply"): every message's own round trip
 // under the pipelined load, from the write that carried it to the read that
 // returned its reply (CLOCK_MONOTONIC in the worker), all of them recorded.
-// Beside it, once per repetition (in the first pass's Verify, untimed):
-//   rtt1_*_us            one connection, one message in flight: kRtt1Samples
-//                        round trips of corpus messages, each timed alone;
+// Beside it, once per repetition (in the first pass's Verify, untimed),
+// kRounds rounds of each, interleaved so both see the same moments:
+//   rtt1_*_us            one connection, one message in flight: round trips
+//                        of corpus messages, each timed alone (2,000);
 //   loopback_rtt_*_us    the loopback TCP ping-pong floor, the same message
 //                        sizes, from the same worker process (pinned like
 //                        it), echoed by a child pinned like the server.
@@ -68,8 +69,10 @@ namespace {
 
 constexpr int64_t kMaxOps = 100'000;
 constexpr int kWindow = 16;
-constexpr int kRtt1Samples = 2'000;
-constexpr int kFloorSamples = 2'000;
+// One in flight and the loopback floor: kRounds rounds of each, interleaved,
+// kPerRound samples each per round (per repetition).
+constexpr int kRounds = 4;
+constexpr int kPerRound = 500;
 // A pass's ops, or an open or close phase, must be done within this long.
 constexpr int64_t kPhaseNs = 60'000'000'000;
 constexpr int kGaugeWaitMs = 5'000;
@@ -341,34 +344,39 @@ class E2eMessagesWorkload : public Workload {
     return absl::OkStatus();
   }
 
+  // Rounds of one-in-flight round trips and of the loopback floor,
+  // interleaved so both see the same moments of the machine.
   absl::Status MeasureOneInFlight() {
-    WSBENCH_RETURN_IF_ERROR(clients_->channel(0).Send("rtt1"));
-    WSBENCH_ASSIGN_OR_RETURN(std::string m,
-                             clients_->channel(0).Receive(60'000));
-    TrafficCounts c;
-    std::vector<int64_t> samples;
-    WSBENCH_RETURN_IF_ERROR(DecodeRun(m, c, samples));
-    TrafficCounts want;
-    for (int k = 0; k < kRtt1Samples; ++k) {
-      want.Add(traffic_.ExpectedCounts(k, k + 1));
+    std::vector<int64_t> floor_ns;
+    for (int round = 0; round < kRounds; ++round) {
+      const int64_t first = int64_t{round} * kPerRound;
+      WSBENCH_RETURN_IF_ERROR(
+          clients_->channel(0).Send(fmt::format("rtt1 {}", first)));
+      WSBENCH_ASSIGN_OR_RETURN(std::string m,
+                               clients_->channel(0).Receive(60'000));
+      TrafficCounts c;
+      std::vector<int64_t> samples;
+      WSBENCH_RETURN_IF_ERROR(DecodeRun(m, c, samples));
+      WSBENCH_RETURN_IF_ERROR(
+          CheckTraffic(c, traffic_.ExpectedCounts(first, first + kPerRound),
+                       "e2e_messages (one in flight)"));
+      RecordNs(rtt1_, samples);
+      WSBENCH_RETURN_IF_ERROR(clients_->channel(0).Send("floor"));
+      WSBENCH_ASSIGN_OR_RETURN(m, clients_->channel(0).Receive(60'000));
+      if (m.starts_with("error: ")) return absl::InternalError(m);
+      const std::vector<int64_t> f = e2e::UnpackVector<int64_t>(m);
+      floor_ns.insert(floor_ns.end(), f.begin(), f.end());
     }
-    WSBENCH_RETURN_IF_ERROR(
-        CheckTraffic(c, want, "e2e_messages (one in flight)"));
-    RecordNs(rtt1_, samples);
-    WSBENCH_RETURN_IF_ERROR(clients_->channel(0).Send("floor"));
-    WSBENCH_ASSIGN_OR_RETURN(m, clients_->channel(0).Receive(60'000));
-    if (m.starts_with("error: ")) return absl::InternalError(m);
-    const std::vector<LoopbackFloor> f = e2e::UnpackVector<LoopbackFloor>(m);
-    if (f.size() != 1) return absl::InternalError("e2e_messages: bad floor");
-    floor_ = f[0];
+    floor_ = FloorFromSamples(floor_ns);
     return absl::OkStatus();
   }
 
   // --- In a client worker process -------------------------------------
   // Protocol: "open 0 N START DEADLINE" -> the number opened;
   // "run B E" -> EncodeRun of ops [B, E) on this worker's connections;
-  // "rtt1" -> EncodeRun of kRtt1Samples one-in-flight round trips on this
-  // worker's first connection; "floor" -> a LoopbackFloor; "exit".
+  // "rtt1 F" -> EncodeRun of one-in-flight round trips of ops [F, F +
+  // kPerRound) on this worker's first connection; "floor" -> kPerRound
+  // loopback round trips (ns); "exit".
   int WorkerMain(e2e::WorkerContext& ctx) {
     worker_ = &ctx;
     checker_ = std::make_unique<ReplyChecker>(
@@ -401,16 +409,23 @@ class E2eMessagesWorkload : public Workload {
         int64_t b = 0, e = 0;
         std::sscanf(m->c_str(), "run %ld %ld", &b, &e);
         reply = WorkerRun(b, e);
-      } else if (*m == "rtt1") {
-        reply = WorkerOneInFlight();
+      } else if (m->starts_with("rtt1 ")) {
+        int64_t first = 0;
+        std::sscanf(m->c_str(), "rtt1 %ld", &first);
+        reply = WorkerOneInFlight(first);
       } else if (*m == "floor") {
         std::vector<size_t> sizes;
         for (int64_t i = 0; i < 256; ++i) {
           sizes.push_back(Frame(corpus_.IndexForOp(i)).size());
         }
-        absl::StatusOr<LoopbackFloor> f = MeasureLoopbackFloor(
-            {.sizes = sizes, .round_trips = kFloorSamples, .cpu = server_cpu_});
-        reply = f.ok() ? e2e::PackVector(std::vector<LoopbackFloor>{*f})
+        std::vector<int64_t> samples;
+        absl::StatusOr<LoopbackFloor> f =
+            MeasureLoopbackFloor({.sizes = sizes,
+                                  .round_trips = kPerRound,
+                                  .warmup = 50,
+                                  .cpu = server_cpu_,
+                                  .samples_ns = &samples});
+        reply = f.ok() ? e2e::PackVector(samples)
                        : "error: " + std::string(f.status().message());
       } else if (*m == "exit") {
         return 0;
@@ -493,12 +508,12 @@ class E2eMessagesWorkload : public Workload {
     return EncodeRun(c, samples_);
   }
 
-  std::string WorkerOneInFlight() {
+  std::string WorkerOneInFlight(int64_t first) {
     ReplyChecker& checker = *checker_;
     checker.Reset();
     samples_.clear();
     std::string problem;
-    for (int64_t i = 0; i < kRtt1Samples && problem.empty(); ++i) {
+    for (int64_t i = first; i < first + kPerRound && problem.empty(); ++i) {
       const uint16_t index = corpus_.IndexForOp(i);
       const int64_t t0 = e2e::MonotonicNs();
       checker.Sent(0, index, t0);

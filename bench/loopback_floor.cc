@@ -149,7 +149,8 @@ absl::StatusOr<LoopbackFloor> MeasureLoopbackFloor(
   for (size_t i = 0; i < out.size(); ++i)
     out[i] = static_cast<char>('a' + i % 26);
   std::string in(largest, '\0');
-  Histogram h;
+  std::vector<int64_t> samples;
+  samples.reserve(static_cast<size_t>(options.round_trips));
   const int64_t total = options.warmup + options.round_trips;
   for (int64_t k = 0; k < total; ++k) {
     const size_t size =
@@ -179,8 +180,15 @@ absl::StatusOr<LoopbackFloor> MeasureLoopbackFloor(
     if (std::memcmp(in.data(), out.data(), size) != 0) {
       return absl::InternalError("loopback floor: the echo differs");
     }
-    if (k >= options.warmup) h.Record(static_cast<uint64_t>(t1 - t0) * 1000);
+    if (k >= options.warmup) samples.push_back(t1 - t0);
   }
+  if (options.samples_ns != nullptr) *options.samples_ns = samples;
+  return FloorFromSamples(samples);
+}
+
+LoopbackFloor FloorFromSamples(const std::vector<int64_t>& samples_ns) {
+  Histogram h;
+  for (int64_t ns : samples_ns) h.Record(static_cast<uint64_t>(ns) * 1000);
   LoopbackFloor f;
   f.samples = static_cast<int64_t>(h.count());
   f.p50_us = h.Percentile(50) / 1e6;
@@ -192,7 +200,7 @@ absl::StatusOr<LoopbackFloor> MeasureLoopbackFloor(
 
 void AddLoopbackCounters(const absl::StatusOr<LoopbackFloor>& floor,
                          std::map<std::string, double>& counters) {
-  if (!floor.ok()) return;
+  if (!floor.ok() || floor->samples == 0) return;
   counters["loopback_rtt_p50_us"] = floor->p50_us;
   counters["loopback_rtt_p95_us"] = floor->p95_us;
   counters["loopback_rtt_p99_us"] = floor->p99_us;

@@ -34,6 +34,9 @@ struct LoopbackFloorOptions {
   int64_t warmup = 200;
   int cpu = -1;             // the echo child's CPU; -1: not pinned
   int timeout_ms = 10'000;  // the whole measurement
+  // When set, receives every recorded round trip in nanoseconds (to merge
+  // several measurements interleaved with other work).
+  std::vector<int64_t>* samples_ns = nullptr;
 };
 
 struct LoopbackFloor {
@@ -47,8 +50,11 @@ struct LoopbackFloor {
 absl::StatusOr<LoopbackFloor> MeasureLoopbackFloor(
     const LoopbackFloorOptions& options);
 
+// The figures of round trips given in nanoseconds.
+LoopbackFloor FloorFromSamples(const std::vector<int64_t>& samples_ns);
+
 // Adds loopback_rtt_{p50,p95,p99,mean}_us and loopback_rtt_samples to
-// `counters` (nothing when `floor` is an error).
+// `counters` (nothing when `floor` is an error or has no samples).
 void AddLoopbackCounters(const absl::StatusOr<LoopbackFloor>& floor,
                          std::map<std::string, double>& counters);
 

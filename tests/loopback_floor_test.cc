@@ -20,6 +20,20 @@ TEST(LoopbackFloorTest, MeasuresRoundTripsOfTheGivenSizes) {
   EXPECT_EQ(counters.count("loopback_rtt_p50_us"), 1u);
 }
 
+TEST(LoopbackFloorTest, HandsBackEverySampleForMerging) {
+  std::vector<int64_t> samples;
+  absl::StatusOr<LoopbackFloor> f = MeasureLoopbackFloor(
+      {.sizes = {200}, .round_trips = 50, .warmup = 5, .samples_ns = &samples});
+  ASSERT_TRUE(f.ok()) << f.status();
+  ASSERT_EQ(samples.size(), 50u);
+  for (int64_t ns : samples) EXPECT_GT(ns, 0);
+  const LoopbackFloor again = FloorFromSamples(samples);
+  EXPECT_EQ(again.samples, 50);
+  EXPECT_DOUBLE_EQ(again.p50_us, f->p50_us);
+  EXPECT_DOUBLE_EQ(again.p99_us, f->p99_us);
+  EXPECT_EQ(FloorFromSamples({}).samples, 0);
+}
+
 TEST(LoopbackFloorTest, RefusesBadOptions) {
   EXPECT_EQ(MeasureLoopbackFloor({}).status().code(),
             absl::StatusCode::kInvalidArgument);
