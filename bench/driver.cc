@@ -124,7 +124,8 @@ class Runner {
       std::unique_ptr<Workload> workload = p.dimension->factory();
       WorkloadOptions wopts{options_.seed, options_.invalid_share,
                             options_.ramp,
-                            options_.e2e_connections_per_process};
+                            options_.e2e_connections_per_process,
+                            options_.e2e_target_port};
       if (absl::Status s = workload->Setup(p.level, wopts); !s.ok()) {
         out << fmt::format("{}: setup failed: {}\n", p.result->name(), s.ToString());
         code = 1;
@@ -200,7 +201,8 @@ class Runner {
       std::unique_ptr<Workload> workload = p.dimension->factory();
       WorkloadOptions wopts{options_.seed, options_.invalid_share,
                             options_.ramp,
-                            options_.e2e_connections_per_process};
+                            options_.e2e_connections_per_process,
+                            options_.e2e_target_port};
       if (absl::Status s = workload->Setup(p.level, wopts); !s.ok()) {
         if (Stopping()) {  // Setup saw the stop request: not a failure
           current_index_ = SIZE_MAX;

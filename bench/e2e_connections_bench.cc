@@ -70,20 +70,30 @@ class E2eConnectionsWorkload : public Workload {
     so.cpu = cpus >= 2 ? static_cast<int>(cpus - 1) : -1;
     so.server.bind_address = "127.0.0.1";
     so.server.permessage_deflate = false;
-    WSBENCH_ASSIGN_OR_RETURN(servers_, e2e::ServerFleet::Start(so));
+    target_port_ = options.e2e_target_port;
+    if (target_port_ == 0) {
+      WSBENCH_ASSIGN_OR_RETURN(servers_, e2e::ServerFleet::Start(so));
+    }
     e2e::ClientFleetOptions co;
     co.workers = processes_;
     co.connections = connections_;
     co.cpu = cpus >= 2 ? 0 : -1;
-    co.loop.ports = servers_->ports();
+    co.loop.ports = servers_ ? servers_->ports()
+                             : std::vector<uint16_t>{target_port_};
     co.loop.ramp = ramp_;
     co.loop.seed = options.seed;
     WSBENCH_ASSIGN_OR_RETURN(
         clients_, e2e::ClientFleet::Start(co, e2e::ConnectionWorkerMain));
     ops_note_ = fmt::format(
         "ops = the level's connections ({}): TCP connect + HTTP upgrade to "
-        "the server in {} child process{} ({} client worker{}); ramp {}",
-        connections_, processes_, processes_ == 1 ? "" : "es", processes_,
+        "{} ({} client worker{}); ramp {}",
+        connections_,
+        target_port_ != 0
+            ? fmt::format("the server at 127.0.0.1:{} (--e2e-target)",
+                          target_port_)
+            : fmt::format("the server in {} child process{}", processes_,
+                          processes_ == 1 ? "" : "es"),
+        processes_,
         processes_ == 1 ? "" : "s", e2e::DescribeRamp(options.ramp));
     if (!plan.reason.empty()) {
       ops_note_ += "; " + plan.reason;
@@ -104,8 +114,10 @@ class E2eConnectionsWorkload : public Workload {
     }
     WSBENCH_RETURN_IF_ERROR(CloseAndCheck());
     latency_.Clear();
-    WSBENCH_ASSIGN_OR_RETURN(e2e::FleetStats idle, servers_->Stats());
-    idle_rss_ = idle.rss_bytes;
+    if (servers_) {
+      WSBENCH_ASSIGN_OR_RETURN(e2e::FleetStats idle, servers_->Stats());
+      idle_rss_ = idle.rss_bytes;
+    }
     return Reset();
   }
 
@@ -118,20 +130,24 @@ class E2eConnectionsWorkload : public Workload {
       WSBENCH_RETURN_IF_ERROR(clients_->Broadcast("clear"));
       WSBENCH_RETURN_IF_ERROR(
           clients_->CollectReplies(10'000, &StopRequested).status());
-      WSBENCH_ASSIGN_OR_RETURN(e2e::FleetStats s,
-                               servers_->WaitForActive(0, kGaugeWaitMs));
-      if (s.stats.active != 0) {
-        return absl::InternalError(fmt::format(
-            "server gauge {} after dropping a pass's connections, not 0",
-            s.stats.active));
+      if (servers_) {
+        WSBENCH_ASSIGN_OR_RETURN(e2e::FleetStats s,
+                                 servers_->WaitForActive(0, kGaugeWaitMs));
+        if (s.stats.active != 0) {
+          return absl::InternalError(fmt::format(
+              "server gauge {} after dropping a pass's connections, not 0",
+              s.stats.active));
+        }
       }
       held_ = false;
     }
     opened_ = failed_ = 0;
     first_failure_.clear();
     error_ = absl::OkStatus();
-    WSBENCH_ASSIGN_OR_RETURN(e2e::FleetStats s, servers_->Stats());
-    server_cpu_before_ = s.cpu_seconds;
+    if (servers_) {
+      WSBENCH_ASSIGN_OR_RETURN(e2e::FleetStats s, servers_->Stats());
+      server_cpu_before_ = s.cpu_seconds;
+    }
     client_cpu_before_ = clients_->CpuSeconds();
     return absl::OkStatus();
   }
@@ -150,6 +166,13 @@ class E2eConnectionsWorkload : public Workload {
       return absl::InternalError(
           fmt::format("{} of {} connections opened; first failure: {}", opened_,
                       connections_, first_failure_));
+    }
+    if (!servers_) {
+      // Another server (--e2e-target): no gauge, memory or CPU to read.
+      client_cpu_us_per_connection_ =
+          (clients_->CpuSeconds() - client_cpu_before_) * 1e6 /
+          double(connections_);
+      return CloseAndCheck();
     }
     WSBENCH_ASSIGN_OR_RETURN(
         e2e::FleetStats peak,
@@ -259,6 +282,7 @@ class E2eConnectionsWorkload : public Workload {
           fmt::format("close handshake: {} of {} connections closed cleanly",
                       clean, requested));
     }
+    if (!servers_) return absl::OkStatus();
     WSBENCH_ASSIGN_OR_RETURN(e2e::FleetStats after,
                              servers_->WaitForActive(0, kGaugeWaitMs));
     if (after.stats.active != 0) {
@@ -286,6 +310,7 @@ class E2eConnectionsWorkload : public Workload {
   int processes_ = 1;
   e2e::RampSchedule ramp_;
   std::string ops_note_;
+  uint16_t target_port_ = 0;  // --e2e-target; 0: servers_ is ours
   std::unique_ptr<e2e::ServerFleet> servers_;
   std::unique_ptr<e2e::ClientFleet> clients_;
   Histogram latency_;

@@ -129,6 +129,12 @@ End-to-end dimensions (e2e_*: a forked wsbench server, clients over loopback):
                         sockets one server or client process may hold
                         (default: the hard RLIMIT_NOFILE - 64); more
                         connections run in several processes per side
+  --e2e-target ws://127.0.0.1:PORT
+                        load another server already running there instead of
+                        a forked wsbench server: e2e_connections as usual
+                        (no server gauge to read), e2e_messages in echo mode
+                        (every reply must be the message itself); see
+                        tools/e2e/side-by-side
   --help                this text
 
 Google Benchmark flags pass through; --benchmark_filter=REGEX selects
@@ -138,6 +144,27 @@ Exit codes: 0 ok, 1 a benchmark failed its checks, 2 bad flags or an
 129/130/143 interrupted by SIGHUP/SIGINT/SIGTERM (partial results written,
 marked complete=false).
 )";
+}
+
+absl::StatusOr<uint16_t> ParseE2eTarget(std::string_view url) {
+  constexpr std::string_view kPrefix = "ws://127.0.0.1:";
+  std::string_view rest = url;
+  if (!rest.starts_with(kPrefix)) {
+    return absl::InvalidArgumentError(fmt::format(
+        "--e2e-target '{}': expected ws://127.0.0.1:PORT (loopback only)",
+        url));
+  }
+  rest.remove_prefix(kPrefix.size());
+  if (rest.ends_with("/")) rest.remove_suffix(1);
+  int port = 0;
+  const auto [end, ec] =
+      std::from_chars(rest.data(), rest.data() + rest.size(), port);
+  if (ec != std::errc() || end != rest.data() + rest.size() || port < 1 ||
+      port > 65535) {
+    return absl::InvalidArgumentError(fmt::format(
+        "--e2e-target '{}': the port must be a number in 1..65535", url));
+  }
+  return static_cast<uint16_t>(port);
 }
 
 absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv) {
@@ -152,13 +179,11 @@ absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv) {
   int64_t max_load = -1;
   bool repetitions_given = false;
   static const std::set<std::string> kValueFlags = {
-      "--max-load",          "--levels",        "--dimensions",
-      "--repetitions",       "--seed",          "--invalid-share",
-      "--out",               "--csv",           "--profile-time",
-      "--thresholds",        "--min-ops",       "--benchmark_filter",
-      "--benchmark_repetitions", "--ramp",      "--ramp-rate",
-      "--ramp-step",         "--ramp-interval-ms", "--ramp-window",
-      "--e2e-connections-per-process"};
+      "--max-load", "--levels", "--dimensions", "--repetitions", "--seed", "--invalid-share",
+      "--out", "--csv", "--profile-time", "--thresholds", "--min-ops", "--benchmark_filter",
+      "--benchmark_repetitions", "--ramp", "--ramp-rate", "--ramp-step",
+      "--ramp-interval-ms", "--ramp-window", "--e2e-connections-per-process",
+      "--e2e-target"};
   // Which --ramp-* parameters were given: each must be one the strategy uses.
   std::vector<std::string> ramp_params;
   for (int i = 1; i < argc; ++i) {
@@ -257,6 +282,10 @@ absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv) {
         auto v = ParseInt(name, value, 1, 10'000'000);
         if (!v.ok()) return v.status();
         options.e2e_connections_per_process = *v;
+      } else if (name == "--e2e-target") {
+        auto v = ParseE2eTarget(value);
+        if (!v.ok()) return v.status();
+        options.e2e_target_port = *v;
       }
       continue;
     }

@@ -43,12 +43,17 @@ struct SuiteOptions {
   int64_t min_ops_per_repetition = 20'000;
   e2e::RampOptions ramp;                    // --ramp, --ramp-*
   int64_t e2e_connections_per_process = 0;  // 0: from RLIMIT_NOFILE
+  uint16_t e2e_target_port = 0;  // --e2e-target ws://127.0.0.1:PORT; 0: none
   bool quick = false;
   bool list = false;
   bool help = false;
   std::string command_line;             // argv joined, for results.json
   std::vector<std::string> benchmark_args;  // argv[0] + pass-through flags
 };
+
+// The port of --e2e-target's ws://127.0.0.1:PORT[/]; InvalidArgument for
+// any other form (only loopback is loaded).
+absl::StatusOr<uint16_t> ParseE2eTarget(std::string_view url);
 
 absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv);
 std::string SuiteUsage();

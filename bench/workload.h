@@ -68,6 +68,9 @@ struct WorkloadOptions {
   // RLIMIT_NOFILE less a reserve).
   e2e::RampOptions ramp;
   int64_t e2e_connections_per_process = 0;
+  // --e2e-target: another server listening on 127.0.0.1 at this port (taken
+  // to be an echo server) instead of a forked wsbench server; 0: none.
+  uint16_t e2e_target_port = 0;
 };
 
 class Workload {

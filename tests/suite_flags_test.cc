@@ -124,5 +124,19 @@ TEST(SuiteFlagsTest, RampFlags) {
             "--ramp-interval-ms does not apply to --ramp linear");
 }
 
+TEST(SuiteFlagsTest, E2eTargetIsALoopbackWebSocketUrl) {
+  EXPECT_EQ(*ParseE2eTarget("ws://127.0.0.1:8080"), 8080);
+  EXPECT_EQ(*ParseE2eTarget("ws://127.0.0.1:1/"), 1);
+  for (const char* bad :
+       {"ws://10.0.0.1:80", "wss://127.0.0.1:80", "ws://127.0.0.1:",
+        "ws://127.0.0.1:0", "ws://127.0.0.1:65536", "ws://127.0.0.1:80/x",
+        "127.0.0.1:80"}) {
+    absl::StatusOr<uint16_t> p = ParseE2eTarget(bad);
+    ASSERT_FALSE(p.ok()) << bad;
+    EXPECT_NE(p.status().message().find(bad), std::string_view::npos)
+        << p.status();
+  }
+}
+
 }  // namespace
 }  // namespace wsbench::bench
