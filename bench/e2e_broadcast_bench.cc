@@ -156,6 +156,10 @@ class E2eBroadcastWorkload : public Workload {
     return absl::OkStatus();
   }
 
+  // The whole pass at once: a chunk boundary would drain the publish
+  // window.
+  bool run_whole_pass() const override { return true; }
+
   void Run(int64_t begin, int64_t end) override {
     if (!error_.ok()) return;
     error_ = RunPublishes(begin, end);
@@ -220,8 +224,14 @@ class E2eBroadcastWorkload : public Workload {
   }
 
   absl::Status RunPublishes(int64_t begin, int64_t end) {
+    // One worker: Broadcast + CollectReplies, which watches StopRequested.
+    WSBENCH_RETURN_IF_ERROR(
+        clients_->Broadcast(fmt::format("run {} {} {}", pass_, begin, end)));
     WSBENCH_ASSIGN_OR_RETURN(
-        std::string m, Ask(fmt::format("run {} {} {}", pass_, begin, end)));
+        std::vector<std::string> replies,
+        clients_->CollectReplies(static_cast<int>(kPhaseNs / 1'000'000) + 5'000,
+                                 &StopRequested));
+    const std::string& m = replies.at(0);
     if (m.starts_with("error: ")) return absl::InternalError(m);
     RunPod pod;
     if (m.size() < sizeof pod) {

@@ -10,8 +10,8 @@
 // message (a mask key per message from the seed); invalid UTF-8 travels as
 // binary (message_traffic.h).
 //
-// A pass (Run over its chunks, sent at the last: see Run): every client
-// worker process sends the ops of the connections it owns, pipelined: up to
+// A pass (one Run of all its ops: run_whole_pass): every client worker
+// process sends the ops of the connections it owns, pipelined: up to
 // kWindow messages in flight per connection, refilled in one write per
 // connection whenever half the window has been answered. Each reply is checked
 // against MessageTraffic's expected bytes in order (ReplyChecker): acks, error
@@ -245,17 +245,14 @@ class E2eMessagesWorkload : public Workload {
     return absl::OkStatus();
   }
 
-  // The driver hands a pass over in chunks; a chunk boundary would drain
-  // every connection's window (each chunk must be answered before the next
-  // is sent), so the ops are sent when the pass's last chunk arrives (or
-  // a chunk reaches kMaxOps), all inside the timed Run calls. A stop request
-  // still ends a run within 100 ms (CollectReplies checks it).
+  // The whole pass at once (run_whole_pass): a chunk boundary would drain
+  // every connection's window. A stop request still ends it within 100 ms
+  // (CollectReplies watches it).
+  bool run_whole_pass() const override { return true; }
+
   void Run(int64_t begin, int64_t end) override {
     if (!error_.ok()) return;
-    if (begin == 0) run_from_ = 0;
-    if (end < ops_ && end - run_from_ < kMaxOps) return;
-    error_ = RunOps(run_from_, end);
-    run_from_ = end;
+    error_ = RunOps(begin, end);
   }
 
   absl::Status Verify() override {
@@ -566,7 +563,6 @@ class E2eMessagesWorkload : public Workload {
   std::unique_ptr<e2e::ClientFleet> clients_;
 
   // The pass (parent).
-  int64_t run_from_ = 0;  // the first op not sent yet
   TrafficCounts counts_;
   absl::Status error_;
   double client_cpu_before_ = 0, server_cpu_before_ = 0;

@@ -91,6 +91,7 @@ class E2eTrafficTest(unittest.TestCase):
         finally:
             proc.send_signal(signal.SIGTERM)
             self.assertEqual(proc.wait(timeout=20), 0)
+            proc.stdout.close()
 
     def test_echo_mode_python_websockets(self):
         if subprocess.run(["/usr/bin/python3", "-c", "import websockets"],
