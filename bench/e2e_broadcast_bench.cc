@@ -212,6 +212,7 @@ class E2eBroadcastWorkload : public Workload {
     counters["subscribers"] = subscribers_;
     counters["deliveries_verified"] = double(deliveries_total_);
     counters["publish_window"] = kPublishWindow;
+    deliveries_total_ = 0;  // per repetition
     counters["server_cpu_ns_per_delivery"] = server_cpu_ns_per_delivery_;
     counters["client_cpu_ns_per_delivery"] = client_cpu_ns_per_delivery_;
   }
@@ -461,7 +462,7 @@ class E2eBroadcastWorkload : public Workload {
   Histogram latency_;
 
   // Reported.
-  int64_t deliveries_total_ = 0;
+  mutable int64_t deliveries_total_ = 0;  // this repetition's passes
   double server_cpu_ns_per_delivery_ = 0, client_cpu_ns_per_delivery_ = 0;
 
   // In the worker process.

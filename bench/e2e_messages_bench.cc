@@ -310,6 +310,7 @@ class E2eMessagesWorkload : public Workload {
     }
     AddLoopbackCounters(floor_, counters);
     rtt1_.Clear();  // the next repetition measures again
+    sent_total_ = replied_total_ = 0;
   }
 
  private:
@@ -571,7 +572,7 @@ class E2eMessagesWorkload : public Workload {
   LoopbackFloor floor_;
 
   // Reported.
-  int64_t sent_total_ = 0, replied_total_ = 0;
+  mutable int64_t sent_total_ = 0, replied_total_ = 0;  // this repetition
   double client_cpu_us_per_message_ = 0, server_cpu_us_per_message_ = 0;
 
   // In a worker process.
