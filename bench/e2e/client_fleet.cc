@@ -8,11 +8,11 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
-#include <fstream>
 
 #include "e2e/fd_budget.h"
 #include "e2e/process.h"
 #include "fmt/format.h"
+#include "record/read_file.h"
 
 namespace wsbench::e2e {
 namespace {
@@ -21,9 +21,10 @@ constexpr std::string_view kOpen = "open ";
 
 // User + system CPU seconds of `pid` from /proc/PID/stat (0 when gone).
 double ProcessCpuSeconds(pid_t pid) {
-  std::ifstream in(fmt::format("/proc/{}/stat", pid));
-  std::string stat((std::istreambuf_iterator<char>(in)),
-                   std::istreambuf_iterator<char>());
+  absl::StatusOr<std::string> read =
+      record::ReadFileToString(fmt::format("/proc/{}/stat", pid));
+  if (!read.ok()) return 0;
+  const std::string& stat = *read;
   const size_t paren = stat.rfind(')');
   if (paren == std::string::npos) return 0;
   // Fields after the name: state is field 3; utime 14, stime 15.
