@@ -85,7 +85,7 @@ class ClientFleet {
   // every 100 ms).
   absl::StatusOr<std::vector<std::string>> CollectReplies(
       int timeout_ms, bool (*stopping)() = nullptr);
-  // User + system CPU seconds of the workers so far.
+  // CPU seconds of the workers so far (/proc/PID/schedstat: nanoseconds).
   double CpuSeconds() const;
 
   // Closes the channels (a worker's Receive then fails and it exits), waits
