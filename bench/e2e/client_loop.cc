@@ -198,7 +198,8 @@ absl::StatusOr<int64_t> ClientLoop::Open(const OpenRequest& request,
       dst.sin_port = htons(options_.ports[static_cast<size_t>(
           id % static_cast<int64_t>(options_.ports.size()))]);
       dst.sin_addr.s_addr = htonl(options_.server_address);
-      c.times.connect_start_ns = now;
+      // Stamped per attempt: starting a window of attempts takes a while.
+      c.times.connect_start_ns = MonotonicNs();
       c.info.state = ConnState::kConnecting;
       ++in_flight_;
       epoll_event ev{};
@@ -229,14 +230,32 @@ absl::StatusOr<int64_t> ClientLoop::Open(const OpenRequest& request,
     if (next < request.count && in_flight_ < window) {
       wait_ns = std::clamp<int64_t>(due_of(next) - now, 0, wait_ns);
     }
-    Poll(static_cast<int>(wait_ns / 1'000'000));
+    Wait(wait_ns);
   }
   return open_count_ - opened_before;
 }
 
 int ClientLoop::Poll(int timeout_ms) {
+  return Wait(timeout_ms < 0 ? -1 : int64_t{timeout_ms} * 1'000'000);
+}
+
+int ClientLoop::Wait(int64_t timeout_ns) {
   epoll_event events[kMaxEvents];
-  const int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout_ms);
+  int n;
+  if (timeout_ns < 0) {
+    n = epoll_wait(epoll_fd_, events, kMaxEvents, -1);
+  } else {
+    // Nanosecond timeouts (epoll_pwait2, Linux 5.11): a ramp's next attempt
+    // is often less than a millisecond away, and a millisecond timeout
+    // would round to 0 and spin.
+    const timespec ts = {static_cast<time_t>(timeout_ns / 1'000'000'000),
+                         static_cast<long>(timeout_ns % 1'000'000'000)};
+    n = epoll_pwait2(epoll_fd_, events, kMaxEvents, &ts, nullptr);
+    if (n < 0 && errno == ENOSYS) {
+      n = epoll_wait(epoll_fd_, events, kMaxEvents,
+                     static_cast<int>((timeout_ns + 999'999) / 1'000'000));
+    }
+  }
   if (n <= 0) return 0;
   const int64_t now = MonotonicNs();
   for (int i = 0; i < n; ++i) {

@@ -188,6 +188,8 @@ class ClientLoop {
     std::string accept;                     // the Sec-WebSocket-Accept expected
     std::unique_ptr<FrameDecoder> decoder;  // once open
   };
+  // Poll with a timeout in nanoseconds (< 0: none).
+  int Wait(int64_t timeout_ns);
   void StartAttempt(int64_t conn);
   void HandleEvent(int64_t conn, uint32_t events, int64_t now);
   void HandleReadable(int64_t conn, int64_t now);
