@@ -79,8 +79,8 @@ class E2eConnectionsWorkload : public Workload {
     co.workers = processes_;
     co.connections = connections_;
     co.cpu = cpus >= 2 ? 0 : -1;
-    co.loop.ports = servers_ ? servers_->ports()
-                             : std::vector<uint16_t>{target_port_};
+    co.loop.ports =
+        servers_ ? servers_->ports() : std::vector<uint16_t>{target_port_};
     co.loop.ramp = ramp_;
     co.loop.seed = options.seed;
     WSBENCH_ASSIGN_OR_RETURN(
@@ -94,8 +94,8 @@ class E2eConnectionsWorkload : public Workload {
                           target_port_)
             : fmt::format("the server in {} child process{}", processes_,
                           processes_ == 1 ? "" : "es"),
-        processes_,
-        processes_ == 1 ? "" : "s", e2e::DescribeRamp(options.ramp));
+        processes_, processes_ == 1 ? "" : "s",
+        e2e::DescribeRamp(options.ramp));
     if (!plan.reason.empty()) {
       ops_note_ += "; " + plan.reason;
       std::fprintf(stderr, "\r\033[Ke2e_connections/%s: %s\n",
@@ -223,6 +223,9 @@ class E2eConnectionsWorkload : public Workload {
     counters["client_cpu_us_per_connection"] = client_cpu_us_per_connection_;
     counters["server_processes"] = processes_;
     counters["client_processes"] = processes_;
+    // The totals cover one repetition's passes (the driver reports each).
+    attempted_total_ = opened_total_ = peak_gauge_ = 0;
+    close_requested_ = close_clean_ = 0;
   }
 
  private:
@@ -325,12 +328,12 @@ class E2eConnectionsWorkload : public Workload {
   absl::Status error_;
   double server_cpu_before_ = 0, client_cpu_before_ = 0;
 
-  // Reported.
-  int64_t attempted_total_ = 0, opened_total_ = 0;
-  int64_t peak_gauge_ = 0;
+  // Reported; the totals over the passes since the last AddCounters.
+  mutable int64_t attempted_total_ = 0, opened_total_ = 0;
+  mutable int64_t peak_gauge_ = 0;
   double bytes_per_connection_ = 0;
   double close_ms_ = 0;
-  int64_t close_requested_ = 0, close_clean_ = 0;
+  mutable int64_t close_requested_ = 0, close_clean_ = 0;
   double server_cpu_us_per_connection_ = 0;
   double client_cpu_us_per_connection_ = 0;
 };
