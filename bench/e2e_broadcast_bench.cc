@@ -27,7 +27,10 @@
 // Latency (rule "per_publish:publish_to_last_delivery"): per publish, from
 // the write that sent it to the read that returned its event on the last
 // subscriber to get it (CLOCK_MONOTONIC in the worker), all publishes
-// recorded.
+// recorded: under the pass's load (up to kPublishWindow publishes queued
+// ahead). Beside it, once per repetition (the first pass's Verify, untimed),
+// publish1_*_us: min(ops, kOneInFlight) publishes sent one at a time, each
+// delivered to every subscriber (and checked) before the next.
 #include <unistd.h>
 
 #include <algorithm>
@@ -46,6 +49,7 @@
 #include "e2e/server_fleet.h"
 #include "fmt/format.h"
 #include "histogram.h"
+#include "latency_pass.h"
 #include "workload.h"
 #include "wsbench/frame.h"
 #include "wsbench/reply_builder.h"
@@ -57,6 +61,10 @@ namespace {
 constexpr std::string_view kChannel = "e2e.broadcast";
 constexpr int kPayloads = 64;
 constexpr int64_t kPublishWindow = 32;
+// Publishes sent one at a time per repetition (publish1_*_us), under pass
+// numbers kOneInFlightPass apart from the passes'.
+constexpr int64_t kOneInFlight = 1'000;
+constexpr int64_t kOneInFlightPass = int64_t{1} << 40;
 constexpr int64_t kPhaseNs = 60'000'000'000;
 constexpr int kGaugeWaitMs = 5'000;
 
@@ -199,6 +207,8 @@ class E2eBroadcastWorkload : public Workload {
         (s.cpu_seconds - server_cpu_before_) * 1e9 / double(want);
     client_cpu_ns_per_delivery_ =
         (clients_->CpuSeconds() - client_cpu_before_) * 1e9 / double(want);
+    // Once per repetition, untimed: publishes one at a time.
+    if (publish1_.count() == 0) WSBENCH_RETURN_IF_ERROR(MeasureOneInFlight());
     return absl::OkStatus();
   }
 
@@ -215,6 +225,17 @@ class E2eBroadcastWorkload : public Workload {
     deliveries_total_ = 0;  // per repetition
     counters["server_cpu_ns_per_delivery"] = server_cpu_ns_per_delivery_;
     counters["client_cpu_ns_per_delivery"] = client_cpu_ns_per_delivery_;
+    const int64_t n = static_cast<int64_t>(publish1_.count());
+    if (n > 0) {
+      counters["publish1_samples"] = double(n);
+      for (const PercentileSpec& p : kPercentiles) {
+        if (n >= MinSamplesFor(p.pct)) {
+          counters[fmt::format("publish1_{}_us", p.stem)] =
+              publish1_.Percentile(p.pct) / 1e6;
+        }
+      }
+    }
+    publish1_.Clear();  // the next repetition measures again
   }
 
  private:
@@ -224,35 +245,74 @@ class E2eBroadcastWorkload : public Workload {
                                         5'000);
   }
 
-  absl::Status RunPublishes(int64_t begin, int64_t end) {
+  // What the worker answered to one "run".
+  struct RunResult {
+    RunPod pod{};
+    std::string problem;
+    std::vector<int64_t> samples_ns;
+  };
+
+  // Publishes [begin, end) of `pass` with at most `window` not yet delivered
+  // to every subscriber.
+  absl::StatusOr<RunResult> Publish(int64_t pass, int64_t begin, int64_t end,
+                                    int64_t window) {
     // One worker: Broadcast + CollectReplies, which watches StopRequested.
-    WSBENCH_RETURN_IF_ERROR(
-        clients_->Broadcast(fmt::format("run {} {} {}", pass_, begin, end)));
+    WSBENCH_RETURN_IF_ERROR(clients_->Broadcast(
+        fmt::format("run {} {} {} {}", pass, begin, end, window)));
     WSBENCH_ASSIGN_OR_RETURN(
         std::vector<std::string> replies,
         clients_->CollectReplies(static_cast<int>(kPhaseNs / 1'000'000) + 5'000,
                                  &StopRequested));
     const std::string& m = replies.at(0);
     if (m.starts_with("error: ")) return absl::InternalError(m);
-    RunPod pod;
-    if (m.size() < sizeof pod) {
+    RunResult r;
+    if (m.size() < sizeof r.pod) {
       return absl::InternalError("e2e_broadcast: short reply from the worker");
     }
-    std::memcpy(&pod, m.data(), sizeof pod);
+    std::memcpy(&r.pod, m.data(), sizeof r.pod);
     std::string_view rest(m);
-    rest.remove_prefix(sizeof pod);
-    if (pod.problem_size < 0 ||
-        rest.size() < static_cast<size_t>(pod.problem_size)) {
+    rest.remove_prefix(sizeof r.pod);
+    if (r.pod.problem_size < 0 ||
+        rest.size() < static_cast<size_t>(r.pod.problem_size)) {
       return absl::InternalError("e2e_broadcast: bad reply from the worker");
     }
-    if (problem_.empty()) problem_ = rest.substr(0, pod.problem_size);
-    rest.remove_prefix(pod.problem_size);
-    deliveries_ += pod.deliveries;
-    mismatches_ += pod.mismatches;
-    acks_ += pod.acks;
-    completed_ += pod.completed;
-    for (int64_t ns : e2e::UnpackVector<int64_t>(rest)) {
+    r.problem = std::string(rest.substr(0, r.pod.problem_size));
+    rest.remove_prefix(r.pod.problem_size);
+    r.samples_ns = e2e::UnpackVector<int64_t>(rest);
+    return r;
+  }
+
+  absl::Status RunPublishes(int64_t begin, int64_t end) {
+    WSBENCH_ASSIGN_OR_RETURN(RunResult r,
+                             Publish(pass_, begin, end, kPublishWindow));
+    if (problem_.empty()) problem_ = r.problem;
+    deliveries_ += r.pod.deliveries;
+    mismatches_ += r.pod.mismatches;
+    acks_ += r.pod.acks;
+    completed_ += r.pod.completed;
+    for (int64_t ns : r.samples_ns) {
       latency_.Record(static_cast<uint64_t>(ns) * 1000);
+    }
+    return absl::OkStatus();
+  }
+
+  // One publish at a time (each delivered to every subscriber before the
+  // next is sent), under a pass number of its own, every delivery checked
+  // as in a pass.
+  absl::Status MeasureOneInFlight() {
+    const int64_t n = std::min(publishes_, kOneInFlight);
+    WSBENCH_ASSIGN_OR_RETURN(RunResult r,
+                             Publish(pass_ + kOneInFlightPass, 0, n, 1));
+    if (!r.problem.empty() || r.pod.deliveries != n * subscribers_ ||
+        r.pod.completed != n || r.pod.acks != n) {
+      return absl::InternalError(fmt::format(
+          "e2e_broadcast (one in flight): {} deliveries (expected {}), {} "
+          "acks, {} complete of {}; {}",
+          r.pod.deliveries, n * subscribers_, r.pod.acks, r.pod.completed, n,
+          r.problem));
+    }
+    for (int64_t ns : r.samples_ns) {
+      publish1_.Record(static_cast<uint64_t>(ns) * 1000);
     }
     return absl::OkStatus();
   }
@@ -281,9 +341,9 @@ class E2eBroadcastWorkload : public Workload {
       if (m->starts_with("open ")) {
         reply = WorkerOpen(*m);
       } else if (m->starts_with("run ")) {
-        int64_t pass = 0, b = 0, e = 0;
-        std::sscanf(m->c_str(), "run %ld %ld %ld", &pass, &b, &e);
-        reply = WorkerRun(pass, b, e);
+        int64_t pass = 0, b = 0, e = 0, window = 1;
+        std::sscanf(m->c_str(), "run %ld %ld %ld %ld", &pass, &b, &e, &window);
+        reply = WorkerRun(pass, b, e, window);
       } else if (*m == "verify") {
         reply = "ok";
         for (size_t k = 1; k < next_.size(); ++k) {
@@ -373,7 +433,8 @@ class E2eBroadcastWorkload : public Workload {
     return "ok";
   }
 
-  std::string WorkerRun(int64_t pass, int64_t begin, int64_t end) {
+  std::string WorkerRun(int64_t pass, int64_t begin, int64_t end,
+                        int64_t window) {
     if (begin == 0) {  // a new pass: its events and frames
       events_.clear();
       frames_.clear();
@@ -402,7 +463,7 @@ class E2eBroadcastWorkload : public Workload {
     int64_t next = begin;
     const int64_t deadline = e2e::MonotonicNs() + kPhaseNs;
     while (w_completed_ < end - begin && w_problem_.empty()) {
-      while (next < end && next - begin - w_completed_ < kPublishWindow) {
+      while (next < end && next - begin - w_completed_ < window) {
         const std::string_view frame = std::string_view(frames_).substr(
             frame_offsets_[next],
             frame_offsets_[next + 1] - frame_offsets_[next]);
@@ -460,6 +521,7 @@ class E2eBroadcastWorkload : public Workload {
   uint64_t dropped_before_ = 0;
   double server_cpu_before_ = 0, client_cpu_before_ = 0;
   Histogram latency_;
+  mutable Histogram publish1_;
 
   // Reported.
   mutable int64_t deliveries_total_ = 0;  // this repetition's passes

@@ -72,6 +72,9 @@ class E2eTrafficTest(unittest.TestCase):
         self.assertEqual(b["deliveries_verified"], 200 * 5 * passes)
         self.assertEqual(b["latency_rule"], "per_publish:publish_to_last_delivery")
         self.assertEqual(b["latency_samples"], 200 * passes)
+        # One publish at a time, once per repetition: 200 at minimal (P95).
+        self.assertEqual(b["publish1_samples"], 200)
+        self.assertGreater(b["publish1_p95_us"], 0)
 
     def echo(self, cmd, env=None):
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, env=env)
