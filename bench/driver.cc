@@ -125,7 +125,7 @@ class Runner {
       WorkloadOptions wopts{options_.seed, options_.invalid_share,
                             options_.ramp,
                             options_.e2e_connections_per_process,
-                            options_.e2e_target_port};
+                            options_.e2e_target_port, options_.faults};
       if (absl::Status s = workload->Setup(p.level, wopts); !s.ok()) {
         out << fmt::format("{}: setup failed: {}\n", p.result->name(), s.ToString());
         code = 1;
@@ -202,7 +202,7 @@ class Runner {
       WorkloadOptions wopts{options_.seed, options_.invalid_share,
                             options_.ramp,
                             options_.e2e_connections_per_process,
-                            options_.e2e_target_port};
+                            options_.e2e_target_port, options_.faults};
       if (absl::Status s = workload->Setup(p.level, wopts); !s.ok()) {
         if (Stopping()) {  // Setup saw the stop request: not a failure
           current_index_ = SIZE_MAX;

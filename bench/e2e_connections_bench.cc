@@ -21,12 +21,27 @@
 // than one each when one process may not hold the level's sockets: the hard
 // RLIMIT_NOFILE; ops_note says so).
 //
+// Faults (--faults, e2e/fault_injector.h): once the gauge is checked, the
+// planned share of the held connections misbehave (RST mid-frame, one
+// malformed frame, a subscriber that stops reading while events flow to
+// it); the server's answer to each is checked from both sides (close code,
+// drops or closes of slow readers, protocol errors counted, the gauge
+// exactly the connections left) and a wrong or missing answer fails the
+// benchmark. Counters (of one pass: the faults repeat after every pass):
+// faults_injected, faults_answered and per kind faults_rst,
+// faults_malformed, faults_slow; over the repetition's passes:
+// faults_answered_pct and healthy_success_rate_pct, the share of the other
+// connections that opened and stayed open through the faults
+// (success_rate_pct counts every connection's establishment). Not with
+// --e2e-target: the answers are checked against the server's counters.
+//
 // Processes: server shards pinned to the last CPU, client workers to CPU 0
 // (on a machine with at least 2), so the server's CPU time and memory are
 // its own.
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -36,6 +51,7 @@
 
 #include "absl/status/status.h"
 #include "e2e/client_fleet.h"
+#include "e2e/fault_injector.h"
 #include "e2e/fd_budget.h"
 #include "e2e/server_fleet.h"
 #include "fmt/format.h"
@@ -61,6 +77,8 @@ class E2eConnectionsWorkload : public Workload {
     level_name_ = std::string(level.name);
     connections_ = level.connections;
     ramp_ = e2e::RampSchedule(options.ramp);
+    faults_ = options.faults;
+    seed_ = options.seed;
     const e2e::ProcessPlan plan =
         e2e::PlanProcesses(connections_, options.e2e_connections_per_process);
     processes_ = plan.processes;
@@ -71,7 +89,13 @@ class E2eConnectionsWorkload : public Workload {
     so.cpu = cpus >= 2 ? static_cast<int>(cpus - 1) : -1;
     so.server.bind_address = "127.0.0.1";
     so.server.permessage_deflate = false;
+    server_options_ = so.server;
     target_port_ = options.e2e_target_port;
+    if (target_port_ != 0 && !faults_.empty()) {
+      return absl::InvalidArgumentError(
+          "--faults needs the forked wsbench server (its counters and gauge "
+          "check the answers), not --e2e-target");
+    }
     if (target_port_ == 0) {
       WSBENCH_ASSIGN_OR_RETURN(servers_, e2e::ServerFleet::Start(so));
     }
@@ -96,6 +120,10 @@ class E2eConnectionsWorkload : public Workload {
                           processes_ == 1 ? "" : "es"),
         processes_, processes_ == 1 ? "" : "s",
         e2e::DescribeRamp(options.ramp));
+    if (!faults_.empty()) {
+      ops_note_ += fmt::format("; faults {} injected after the gauge check",
+                               faults_.ToString());
+    }
     if (!plan.reason.empty()) {
       ops_note_ += "; " + plan.reason;
       std::fprintf(stderr, "\r\033[Ke2e_connections/%s: %s\n",
@@ -194,6 +222,7 @@ class E2eConnectionsWorkload : public Workload {
     client_cpu_us_per_connection_ =
         (clients_->CpuSeconds() - client_cpu_before_) * 1e6 /
         double(connections_);
+    if (!faults_.empty()) WSBENCH_RETURN_IF_ERROR(InjectFaults());
     return CloseAndCheck();
   }
 
@@ -223,9 +252,31 @@ class E2eConnectionsWorkload : public Workload {
     counters["client_cpu_us_per_connection"] = client_cpu_us_per_connection_;
     counters["server_processes"] = processes_;
     counters["client_processes"] = processes_;
+    if (!faults_.empty()) {
+      int64_t injected = 0, answered = 0;
+      for (int k = 0; k < e2e::kFaultKinds; ++k) {
+        injected += faults_injected_[k];
+        answered += faults_answered_[k];
+      }
+      counters["faults_injected"] = double(injected);
+      counters["faults_answered"] = double(answered);
+      counters["faults_rst"] = double(faults_injected_[0]);
+      counters["faults_malformed"] = double(faults_injected_[1]);
+      counters["faults_slow"] = double(faults_injected_[2]);
+      counters["faults_answered_pct"] =
+          faults_injected_total_ > 0 ? 100.0 * double(faults_answered_total_) /
+                                           double(faults_injected_total_)
+                                     : 0.0;
+      counters["healthy_success_rate_pct"] =
+          healthy_total_ > 0
+              ? 100.0 * double(healthy_ok_total_) / double(healthy_total_)
+              : 0.0;
+    }
     // The totals cover one repetition's passes (the driver reports each).
     attempted_total_ = opened_total_ = peak_gauge_ = 0;
     close_requested_ = close_clean_ = 0;
+    faults_injected_total_ = faults_answered_total_ = 0;
+    healthy_total_ = healthy_ok_total_ = 0;
   }
 
  private:
@@ -255,6 +306,43 @@ class E2eConnectionsWorkload : public Workload {
               static_cast<uint64_t>(s.open_ns - s.connect_start_ns) * 1000);
         }
       }
+    }
+    return absl::OkStatus();
+  }
+
+  // The planned faults on the held connections, every answer checked.
+  absl::Status InjectFaults() {
+    e2e::FaultCommand command;
+    command.mix = faults_;
+    command.seed = seed_;
+    command.connections = connections_;
+    command.overflow = server_options_.overflow;
+    command.max_frame_size = server_options_.max_frame_size;
+    command.queue_byte_limit = server_options_.queue_byte_limit;
+    command.shards = processes_;
+    command.deadline_ns = e2e::MonotonicNs() + kPhaseSlackNs;
+    WSBENCH_ASSIGN_OR_RETURN(
+        e2e::FleetFaultResult r,
+        e2e::InjectFleetFaults(*clients_, *servers_, command, kGaugeWaitMs));
+    // The counts are the last pass's; the rates cover every pass.
+    for (int k = 0; k < e2e::kFaultKinds; ++k) {
+      faults_injected_[k] = r.report.injected[k];
+      faults_answered_[k] = r.answer.answered[k];
+      faults_injected_total_ += r.report.injected[k];
+      faults_answered_total_ += r.answer.answered[k];
+    }
+    healthy_total_ += r.report.healthy;
+    healthy_ok_total_ += r.report.healthy_open;
+    if (!r.answer.problems.empty()) {
+      return absl::InternalError(
+          fmt::format("faults {}: {}", faults_.ToString(),
+                      fmt::join(r.answer.problems, "; ")));
+    }
+    if (r.report.healthy_open != r.report.healthy) {
+      return absl::InternalError(fmt::format(
+          "faults {}: {} of {} healthy connections still open after the "
+          "faults",
+          faults_.ToString(), r.report.healthy_open, r.report.healthy));
     }
     return absl::OkStatus();
   }
@@ -313,6 +401,9 @@ class E2eConnectionsWorkload : public Workload {
   int64_t connections_ = 0;
   int processes_ = 1;
   e2e::RampSchedule ramp_;
+  e2e::FaultMix faults_;
+  uint64_t seed_ = 0;
+  ServerOptions server_options_;
   std::string ops_note_;
   uint16_t target_port_ = 0;  // --e2e-target; 0: servers_ is ours
   std::unique_ptr<e2e::ServerFleet> servers_;
@@ -336,6 +427,10 @@ class E2eConnectionsWorkload : public Workload {
   mutable int64_t close_requested_ = 0, close_clean_ = 0;
   double server_cpu_us_per_connection_ = 0;
   double client_cpu_us_per_connection_ = 0;
+  std::array<int64_t, e2e::kFaultKinds> faults_injected_ = {0, 0, 0};
+  std::array<int64_t, e2e::kFaultKinds> faults_answered_ = {0, 0, 0};
+  mutable int64_t faults_injected_total_ = 0, faults_answered_total_ = 0;
+  mutable int64_t healthy_total_ = 0, healthy_ok_total_ = 0;
 };
 
 std::unique_ptr<Workload> MakeE2eConnectionsWorkload() {

@@ -135,6 +135,14 @@ End-to-end dimensions (e2e_*: a forked wsbench server, clients over loopback):
                         (no server gauge to read), e2e_messages in echo mode
                         (every reply must be the message itself); see
                         tools/e2e/side-by-side
+  --faults MIX          misbehaving clients in e2e_connections, as shares of
+                        the level's connections, e.g. rst=0.01,malformed=0.01,
+                        slow=0.005: rst = half a frame then a TCP RST,
+                        malformed = a bad frame (the server must close with
+                        1002/1007/1009), slow = a subscriber that stops
+                        reading while events flow (the server must drop
+                        events to it); each answer is checked, healthy
+                        clients' success rate reported apart
   --help                this text
 
 Google Benchmark flags pass through; --benchmark_filter=REGEX selects
@@ -183,7 +191,7 @@ absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv) {
       "--out", "--csv", "--profile-time", "--thresholds", "--min-ops", "--benchmark_filter",
       "--benchmark_repetitions", "--ramp", "--ramp-rate", "--ramp-step",
       "--ramp-interval-ms", "--ramp-window", "--e2e-connections-per-process",
-      "--e2e-target"};
+      "--e2e-target", "--faults"};
   // Which --ramp-* parameters were given: each must be one the strategy uses.
   std::vector<std::string> ramp_params;
   for (int i = 1; i < argc; ++i) {
@@ -286,6 +294,10 @@ absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv) {
         auto v = ParseE2eTarget(value);
         if (!v.ok()) return v.status();
         options.e2e_target_port = *v;
+      } else if (name == "--faults") {
+        auto v = e2e::ParseFaultMix(value);
+        if (!v.ok()) return v.status();
+        options.faults = *v;
       }
       continue;
     }

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "e2e/fault_mix.h"
 #include "e2e/ramp.h"
 #include "load_level.h"
 
@@ -44,6 +45,7 @@ struct SuiteOptions {
   e2e::RampOptions ramp;                    // --ramp, --ramp-*
   int64_t e2e_connections_per_process = 0;  // 0: from RLIMIT_NOFILE
   uint16_t e2e_target_port = 0;  // --e2e-target ws://127.0.0.1:PORT; 0: none
+  e2e::FaultMix faults;                     // --faults (empty: none)
   bool quick = false;
   bool list = false;
   bool help = false;

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "e2e/fault_mix.h"
 #include "e2e/ramp.h"
 #include "histogram.h"
 #include "load_level.h"
@@ -71,6 +72,8 @@ struct WorkloadOptions {
   // --e2e-target: another server listening on 127.0.0.1 at this port (taken
   // to be an echo server) instead of a forked wsbench server; 0: none.
   uint16_t e2e_target_port = 0;
+  // Misbehaving clients among the connections (--faults; e2e_connections).
+  e2e::FaultMix faults;
 };
 
 class Workload {

@@ -87,6 +87,18 @@ TEST(SuiteFlagsTest, BadFlagsSayWhatIsWrong) {
   ExpectBad({"--profile-time", "0"}, "--profile-time");
   ExpectBad({"--quick=1"}, "takes no value");
   ExpectBad({"--out="}, "empty");
+  ExpectBad({"--faults", "rst=2"},
+            "--faults 'rst=2': rst: share 2 is not in [0, 1]");
+  ExpectBad({"--faults=drop=0.1"}, "unknown fault 'drop'");
+  ExpectBad({"--faults"}, "needs a value");
+}
+
+TEST(SuiteFlagsTest, FaultMix) {
+  EXPECT_TRUE(Parse({})->faults.empty());
+  auto o = Parse({"--faults", "rst=0.01,malformed=0.01,slow=0.005"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->faults.ToString(), "rst=0.01,malformed=0.01,slow=0.005");
+  EXPECT_TRUE(Parse({"--faults=none"})->faults.empty());
 }
 
 TEST(SuiteFlagsTest, RampFlags) {

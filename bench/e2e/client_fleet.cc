@@ -9,6 +9,7 @@
 #include <charconv>
 #include <cstring>
 
+#include "e2e/fault_injector.h"
 #include "e2e/fd_budget.h"
 #include "e2e/process.h"
 #include "fmt/format.h"
@@ -224,6 +225,7 @@ absl::StatusOr<int64_t> OpenOwnedRange(WorkerContext& context, int64_t begin,
 
 int ConnectionWorkerMain(WorkerContext& context) {
   ClientLoop& loop = *context.loop;
+  std::vector<int64_t> ids;  // global id of each of the loop's connections
   while (true) {
     absl::StatusOr<std::string> m = context.parent->Receive(-1);
     if (!m.ok() || *m == "exit") return 0;
@@ -231,12 +233,21 @@ int ConnectionWorkerMain(WorkerContext& context) {
       CloseReply reply;
       reply.result = loop.CloseAll(1000, MonotonicNs() + 30'000'000'000);
       loop.Clear();
+      ids.clear();
       if (!context.parent->Send(reply.Encode()).ok()) return 1;
       continue;
     }
     if (*m == "clear") {
       loop.Clear();
+      ids.clear();
       if (!context.parent->Send("ok").ok()) return 1;
+      continue;
+    }
+    if (FaultCommand::Matches(*m)) {
+      if (!context.parent->Send(RunFaultCommand(loop, ids, context.index, *m))
+               .ok()) {
+        return 1;
+      }
       continue;
     }
     absl::StatusOr<OpenCommand> command = OpenCommand::Decode(*m);
@@ -251,6 +262,12 @@ int ConnectionWorkerMain(WorkerContext& context) {
     if (!opened.ok()) {
       (void)context.parent->Send("error: " + opened.status().ToString());
       continue;
+    }
+    {
+      const int64_t w = context.workers;
+      int64_t g =
+          command->begin + ((context.index - command->begin % w) % w + w) % w;
+      for (int64_t c = before; c < loop.size(); ++c, g += w) ids.push_back(g);
     }
     OpenReply reply;
     reply.samples.reserve(static_cast<size_t>(loop.size() - before));
