@@ -331,6 +331,11 @@ absl::StatusOr<SuiteOptions> ParseSuiteFlags(int argc, char** argv) {
   }
   if (absl::Status s = e2e::ValidateRamp(options.ramp); !s.ok()) return s;
 
+  if (!options.faults.empty() && options.e2e_target_port != 0) {
+    return absl::InvalidArgumentError(
+        "--faults needs the forked wsbench server (its counters and gauge "
+        "check the answers), not --e2e-target");
+  }
   // Levels: --levels, else --quick's minimal..medium, else all; then --max-load.
   std::vector<LoadLevel> levels;
   if (have_levels) {

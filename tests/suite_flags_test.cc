@@ -91,6 +91,8 @@ TEST(SuiteFlagsTest, BadFlagsSayWhatIsWrong) {
             "--faults 'rst=2': rst: share 2 is not in [0, 1]");
   ExpectBad({"--faults=drop=0.1"}, "unknown fault 'drop'");
   ExpectBad({"--faults"}, "needs a value");
+  ExpectBad({"--faults", "rst=0.1", "--e2e-target", "ws://127.0.0.1:9"},
+            "not --e2e-target");
 }
 
 TEST(SuiteFlagsTest, FaultMix) {
