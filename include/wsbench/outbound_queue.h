@@ -98,7 +98,9 @@ class FramePool {
 
 // Drops one reference; recycles the frame when none is left.
 inline void Unref(SharedFrame* frame) {
-  if (--frame->refs == 0) frame->pool->Recycle(frame);
+  if (--frame->refs == 0) [[unlikely]] {
+    frame->pool->Recycle(frame);
+  }
 }
 
 class alignas(64) OutboundQueue {
