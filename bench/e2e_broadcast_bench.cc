@@ -29,8 +29,9 @@
 // subscriber to get it (CLOCK_MONOTONIC in the worker), all publishes
 // recorded: under the pass's load (up to kPublishWindow publishes queued
 // ahead). Beside it, once per repetition (the first pass's Verify, untimed),
-// publish1_*_us: min(ops, kOneInFlight) publishes sent one at a time, each
-// delivered to every subscriber (and checked) before the next.
+// publish1_*_us: min(ops, kOneInFlight) publishes sent one at a time (as many
+// as start within kOneInFlightBudgetMs), each delivered to every subscriber
+// (and checked) before the next.
 #include <unistd.h>
 
 #include <algorithm>
@@ -65,6 +66,8 @@ constexpr int64_t kPublishWindow = 32;
 // numbers kOneInFlightPass apart from the passes'.
 constexpr int64_t kOneInFlight = 1'000;
 constexpr int64_t kOneInFlightPass = int64_t{1} << 40;
+// ... or as many as start within this long (maximum: ~130 ms each here).
+constexpr int64_t kOneInFlightBudgetMs = 5'000;
 constexpr int64_t kPhaseNs = 60'000'000'000;
 constexpr int kGaugeWaitMs = 5'000;
 
@@ -255,10 +258,10 @@ class E2eBroadcastWorkload : public Workload {
   // Publishes [begin, end) of `pass` with at most `window` not yet delivered
   // to every subscriber.
   absl::StatusOr<RunResult> Publish(int64_t pass, int64_t begin, int64_t end,
-                                    int64_t window) {
+                                    int64_t window, int64_t budget_ms = 0) {
     // One worker: Broadcast + CollectReplies, which watches StopRequested.
-    WSBENCH_RETURN_IF_ERROR(clients_->Broadcast(
-        fmt::format("run {} {} {} {}", pass, begin, end, window)));
+    WSBENCH_RETURN_IF_ERROR(clients_->Broadcast(fmt::format(
+        "run {} {} {} {} {}", pass, begin, end, window, budget_ms)));
     WSBENCH_ASSIGN_OR_RETURN(
         std::vector<std::string> replies,
         clients_->CollectReplies(static_cast<int>(kPhaseNs / 1'000'000) + 5'000,
@@ -300,11 +303,13 @@ class E2eBroadcastWorkload : public Workload {
   // next is sent), under a pass number of its own, every delivery checked
   // as in a pass.
   absl::Status MeasureOneInFlight() {
-    const int64_t n = std::min(publishes_, kOneInFlight);
-    WSBENCH_ASSIGN_OR_RETURN(RunResult r,
-                             Publish(pass_ + kOneInFlightPass, 0, n, 1));
-    if (!r.problem.empty() || r.pod.deliveries != n * subscribers_ ||
-        r.pod.completed != n || r.pod.acks != n) {
+    WSBENCH_ASSIGN_OR_RETURN(
+        RunResult r,
+        Publish(pass_ + kOneInFlightPass, 0, std::min(publishes_, kOneInFlight),
+                1, kOneInFlightBudgetMs));
+    const int64_t n = r.pod.completed;  // the budget may end it early
+    if (!r.problem.empty() || n < 1 || r.pod.deliveries != n * subscribers_ ||
+        r.pod.acks != n) {
       return absl::InternalError(fmt::format(
           "e2e_broadcast (one in flight): {} deliveries (expected {}), {} "
           "acks, {} complete of {}; {}",
@@ -341,9 +346,10 @@ class E2eBroadcastWorkload : public Workload {
       if (m->starts_with("open ")) {
         reply = WorkerOpen(*m);
       } else if (m->starts_with("run ")) {
-        int64_t pass = 0, b = 0, e = 0, window = 1;
-        std::sscanf(m->c_str(), "run %ld %ld %ld %ld", &pass, &b, &e, &window);
-        reply = WorkerRun(pass, b, e, window);
+        int64_t pass = 0, b = 0, e = 0, window = 1, budget_ms = 0;
+        std::sscanf(m->c_str(), "run %ld %ld %ld %ld %ld", &pass, &b, &e,
+                    &window, &budget_ms);
+        reply = WorkerRun(pass, b, e, window, budget_ms);
       } else if (*m == "verify") {
         reply = "ok";
         for (size_t k = 1; k < next_.size(); ++k) {
@@ -433,8 +439,11 @@ class E2eBroadcastWorkload : public Workload {
     return "ok";
   }
 
+  // Publishes [begin, end) of `pass`, at most `window` of them not yet
+  // delivered to every subscriber; with budget_ms > 0, none is started
+  // after budget_ms (at least one is).
   std::string WorkerRun(int64_t pass, int64_t begin, int64_t end,
-                        int64_t window) {
+                        int64_t window, int64_t budget_ms) {
     if (begin == 0) {  // a new pass: its events and frames
       events_.clear();
       frames_.clear();
@@ -461,9 +470,16 @@ class E2eBroadcastWorkload : public Workload {
     w_problem_.clear();
     samples_.clear();
     int64_t next = begin;
-    const int64_t deadline = e2e::MonotonicNs() + kPhaseNs;
-    while (w_completed_ < end - begin && w_problem_.empty()) {
-      while (next < end && next - begin - w_completed_ < window) {
+    const int64_t start = e2e::MonotonicNs();
+    const int64_t deadline = start + kPhaseNs;
+    // A budget (the one-in-flight measurement): no new publish after it.
+    int64_t stop = end;
+    while (w_completed_ < stop - begin && w_problem_.empty()) {
+      if (budget_ms > 0 && next > begin &&
+          e2e::MonotonicNs() - start > budget_ms * 1'000'000) {
+        stop = next;
+      }
+      while (next < stop && next - begin - w_completed_ < window) {
         const std::string_view frame = std::string_view(frames_).substr(
             frame_offsets_[next],
             frame_offsets_[next + 1] - frame_offsets_[next]);
