@@ -257,10 +257,20 @@ std::string RenderSummary(const record::RunInfo& info,
         "median; mean = throughput pass){}\n\n",
         md ? "## " : "", md ? "" : ":");
     out += RenderTable(tail_header, tail_rows, format);
+    bool concurrent = false;  // a rule other than single_op in the table
+    for (const std::vector<std::string>& row : tail_rows) {
+      concurrent |= row.back() != "-" && !row.back().starts_with("single_op");
+    }
     out += fmt::format(
         "\nn/a: too few samples (P99.9 needs {}); rule single_op = each "
-        "sample one op timed alone; single_op:X = only the op's part X{}\n",
-        MinSamplesFor(99.9), md ? "." : "");
+        "sample one op timed alone; single_op:X = only the op's part X{}{}\n",
+        MinSamplesFor(99.9),
+        concurrent ? "; per_connection:X, per_message:X, per_publish:X = each "
+                     "sample one connection's (message's, publish's) X, "
+                     "stamped while the pass's other ops ran (concurrent "
+                     "ops over sockets)"
+                   : "",
+        md ? "." : "");
   }
 
   // Per-dimension notes: degradation, allocations, latency, op notes.
