@@ -82,6 +82,15 @@ class E2eConnectionsWorkload : public Workload {
     const e2e::ProcessPlan plan =
         e2e::PlanProcesses(connections_, options.e2e_connections_per_process);
     processes_ = plan.processes;
+    if (const int64_t hard =
+            e2e::HardFdLimit(plan.per_process + e2e::kFdReserve);
+        plan.per_process + e2e::kFdReserve > hard) {
+      return absl::InvalidArgumentError(fmt::format(
+          "--e2e-connections-per-process {}: a process may hold {} sockets at "
+          "most here (hard RLIMIT_NOFILE {} less {} for its other files)",
+          options.e2e_connections_per_process, hard - e2e::kFdReserve, hard,
+          e2e::kFdReserve));
+    }
     const long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     e2e::ServerFleetOptions so;
     so.shards = processes_;

@@ -240,6 +240,34 @@ TEST(FleetTest, DestructorsLeaveNoProcessBehind) {
   for (pid_t p : pids) EXPECT_FALSE(Alive(p)) << p;
 }
 
+const bench::Dimension* E2eConnections() {
+  for (const bench::Dimension& x : bench::Dimensions()) {
+    if (x.name == "e2e_connections") return &x;
+  }
+  return nullptr;
+}
+
+TEST(E2eConnectionsWorkloadTest, ABudgetOverTheHardLimitIsRefused) {
+  const bench::Dimension* d = E2eConnections();
+  ASSERT_NE(d, nullptr);
+  std::unique_ptr<bench::Workload> w = d->factory();
+  bench::WorkloadOptions options;
+  const int64_t hard = HardFdLimit(0);
+  if (HardFdLimit(hard + 1'000'000) > hard || hard >= 99'000) {
+    GTEST_SKIP() << "this process may hold maximum's sockets";
+  }
+  // maximum (99,000) in processes of 1.5x what one may hold: refused before
+  // any process is forked.
+  options.e2e_connections_per_process = hard + hard / 2;
+  absl::StatusOr<bench::LoadLevel> level = bench::FindLoadLevel("maximum");
+  ASSERT_TRUE(level.ok());
+  absl::Status s = w->Setup(*level, options);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_NE(std::string(s.message()).find("hard RLIMIT_NOFILE"),
+            std::string::npos)
+      << s;
+}
+
 TEST(E2eConnectionsWorkloadTest, ShardedLevelHoldsExactlyItsConnections) {
   const bench::Dimension* d = nullptr;
   for (const bench::Dimension& x : bench::Dimensions()) {
