@@ -214,11 +214,15 @@ class Runner {
         }
         return;
       }
-      // The level's memory bound (see memory_probe.h), measured once per level.
+      // The level's memory bound (see memory_probe.h), measured once per
+      // level; none for an end-to-end dimension, whose time is spent in the
+      // kernel's sockets and in other processes.
       const size_t heap_after = HeapInUseBytes();
       working_set_bytes_ =
           heap_after > heap_before ? heap_after - heap_before : 0;
-      chase_ = PointerChase(working_set_bytes_, options_.seed);
+      chase_ = p.dimension->opt_in
+                   ? ChaseResult{}
+                   : PointerChase(working_set_bytes_, options_.seed);
       if (Stopping()) {  // the chase may have been cut short: unused
         current_index_ = SIZE_MAX;
         state.SkipWithError("interrupted");
@@ -367,10 +371,11 @@ class Runner {
         rep.numbers[name + "_share_pct"] = 100.0 * value / cpu_per_op;
       }
     }
-    rep.numbers["working_set_bytes"] = static_cast<double>(working_set_bytes_);
-    rep.numbers["memory_latency_ns"] = chase_.dependent_ns;
-    rep.numbers["memory_parallel_ns"] = chase_.parallel_ns;
     if (chase_.parallel_ns > 0) {
+      rep.numbers["working_set_bytes"] =
+          static_cast<double>(working_set_bytes_);
+      rep.numbers["memory_latency_ns"] = chase_.dependent_ns;
+      rep.numbers["memory_parallel_ns"] = chase_.parallel_ns;
       const double bound = 1e9 / chase_.parallel_ns;
       rep.numbers["memory_bound_ops_per_second"] = bound;
       // Ops per CPU second: the chase is timed in CPU time too.

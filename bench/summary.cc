@@ -385,11 +385,14 @@ std::string RenderSummary(const record::RunInfo& info,
         for (const BenchmarkResult& r : results) {
           if (r.dimension != d || r.error) continue;
           if (const auto v = r.MedianOf(key)) {
+            // No figure (e.g. a P99 with too few samples): no verdict.
             values += fmt::format(
                 "{}{} {}", values.empty() ? "" : ", ", r.level,
-                WithMark(fmt::format("{:.3g}", *v),
-                         thresholds->CounterVerdict(d, key, *v),
-                         marks_terminal));
+                std::isnan(*v)
+                    ? std::string("n/a")
+                    : WithMark(fmt::format("{:.3g}", *v),
+                               thresholds->CounterVerdict(d, key, *v),
+                               marks_terminal));
           }
         }
         if (!values.empty()) line += fmt::format("; {}: {}", key, values);

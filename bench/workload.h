@@ -144,7 +144,9 @@ struct Dimension {
   std::string_view item_unit;   // unit of items_per_op(): "deliveries", "bytes", or ""
   WorkloadFactory factory;
   // Not in the default selection: runs only when --dimensions names it
-  // (the end-to-end dimensions: sockets, forked processes, seconds).
+  // (the end-to-end dimensions: sockets, forked processes, seconds). The
+  // driver measures no memory bound for such a dimension (its time is the
+  // kernel's and other processes').
   bool opt_in = false;
 };
 

@@ -15,6 +15,7 @@
 
 #include "benchmark/benchmark.h"
 #include "gtest/gtest.h"
+#include "record/results_file.h"
 #include "simdjson.h"
 
 namespace wsbench::bench {
@@ -416,6 +417,37 @@ TEST(DriverTest, CsvHasARowPerBenchmarkAndMetric) {
   EXPECT_NE(text.find(",widgets/s,3,"), std::string::npos) << text;
   // --csv alone writes no results.json anywhere.
   EXPECT_FALSE(fs::exists(dir / "sub" / "results.json"));
+  fs::remove_all(dir);
+}
+
+TEST(DriverTest, MemoryBoundIsMeasuredForInProcessDimensionsOnly) {
+  const fs::path dir = TempDir("wsbench_driver_memory_bound");
+  const std::vector<Dimension> dims = {
+      {"fake", "", MakeCounting},
+      {"remote", "", MakeCounting, /*opt_in=*/true}};
+  MainResult r = RunMain({"--levels=minimal", "--repetitions=1",
+                          "--dimensions=fake,remote", "--out", dir.string()},
+                         dims);
+  ASSERT_EQ(r.code, 0) << r.err;
+  absl::StatusOr<record::ResultsFile> file =
+      record::ReadResultsFile((dir / "results.json").string());
+  ASSERT_TRUE(file.ok()) << file.status();
+  int seen = 0;
+  for (const record::BenchmarkRun& run : file->runs) {
+    if (run.run_type != record::RunType::kIteration) continue;
+    ++seen;
+    const bool in_process = run.dimension == "fake";
+    EXPECT_EQ(run.Number("memory_parallel_ns").has_value(), in_process)
+        << run.name;
+    EXPECT_EQ(run.Number("memory_bound_ops_per_second").has_value(),
+              in_process)
+        << run.name;
+  }
+  EXPECT_EQ(seen, 2);
+  EXPECT_EQ(r.out.find("remote/minimal: ops at"), std::string::npos);
+  EXPECT_EQ(r.out.find("of the memory bound", r.out.find("remote:")),
+            std::string::npos)
+      << r.out;
   fs::remove_all(dir);
 }
 
