@@ -87,6 +87,17 @@ absl::StatusOr<double> GetDouble(od::value& v, const Where& where) {
   return d;
 }
 
+// A count (cores, repetitions, an index) as an integer; a number beyond
+// +-2^53 (where doubles stop being whole numbers) is refused, not cast.
+absl::StatusOr<int64_t> GetCount(od::value& v, const Where& where) {
+  WSBENCH_ASSIGN_OR_RETURN(double d, GetDouble(v, where));
+  constexpr double kLimit = 9007199254740992.0;  // 2^53
+  if (!(d >= -kLimit && d <= kLimit)) {
+    return Bad(where, fmt::format("count {} is out of range", d));
+  }
+  return static_cast<int64_t>(d);
+}
+
 absl::StatusOr<bool> GetBool(od::value& v, const Where& where) {
   WSBENCH_RETURN_IF_ERROR(Expect(v, od::json_type::boolean, where));
   bool b;
@@ -180,8 +191,7 @@ absl::Status ParseFingerprint(od::value& v, const Where& where,
         if (key == "cpu_model") {
           WSBENCH_ASSIGN_OR_RETURN(out.cpu_model, GetString(value, w));
         } else if (key == "cores") {
-          WSBENCH_ASSIGN_OR_RETURN(double cores, GetDouble(value, w));
-          out.cores = static_cast<int64_t>(cores);
+          WSBENCH_ASSIGN_OR_RETURN(out.cores, GetCount(value, w));
         } else if (key == "compiler") {
           WSBENCH_ASSIGN_OR_RETURN(out.compiler, GetString(value, w));
         } else if (key == "cxx_flags") {
@@ -237,8 +247,7 @@ absl::Status ParseRunInfo(od::value& v, const Where& where, RunInfo& out) {
           }
           out.seed = seed;
         } else if (key == "repetitions") {
-          WSBENCH_ASSIGN_OR_RETURN(double reps, GetDouble(value, w));
-          out.repetitions = static_cast<int64_t>(reps);
+          WSBENCH_ASSIGN_OR_RETURN(out.repetitions, GetCount(value, w));
         } else if (key == "invalid_share") {
           WSBENCH_ASSIGN_OR_RETURN(out.invalid_share, GetDouble(value, w));
         } else if (key == "fingerprint") {
@@ -348,8 +357,7 @@ absl::Status ParseBenchmark(od::value& v, const Where& where,
         } else if (key == "aggregate_name") {
           WSBENCH_ASSIGN_OR_RETURN(out.aggregate_name, GetString(value, w));
         } else if (key == "repetition_index") {
-          WSBENCH_ASSIGN_OR_RETURN(double index, GetDouble(value, w));
-          out.repetition_index = static_cast<int64_t>(index);
+          WSBENCH_ASSIGN_OR_RETURN(out.repetition_index, GetCount(value, w));
         } else if (key == "dimension") {
           WSBENCH_ASSIGN_OR_RETURN(out.dimension, GetString(value, w));
         } else if (key == "level") {

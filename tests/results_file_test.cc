@@ -127,6 +127,34 @@ TEST(ResultsFileTest, ErrorsNameTheFileAndTheField) {
             absl::string_view::npos);
 }
 
+TEST(ResultsFileTest, CountsBeyondWholeDoublesAreRefusedNotCast) {
+  // 1e30 repetitions does not fit an int64_t: an error naming the field,
+  // not an undefined conversion.
+  for (const char* field : {"\"repetitions\": 1e30, \"cores_x\": 1",
+                            "\"repetitions\": 1, \"cores_x\": 1"}) {
+    const std::string json =
+        std::string(R"({"context": {"wsbench": {"complete": true, )") + field +
+        R"(, "fingerprint": {"cpu_model": "", "cores": 1, "compiler": "",
+           "cxx_flags": "", "build_type": ""}}},
+           "benchmarks": [{"name": "x", "run_type": "iteration",
+                           "repetition_index": -1e300}]})";
+    auto file = ParseResults(json, "big.json");
+    ASSERT_FALSE(file.ok());
+    EXPECT_NE(file.status().message().find("out of range"),
+              absl::string_view::npos)
+        << file.status();
+  }
+  auto cores = ParseResults(
+      R"({"context": {"wsbench": {"complete": true, "repetitions": 1,
+          "fingerprint": {"cpu_model": "", "cores": 1e19, "compiler": "",
+          "cxx_flags": "", "build_type": ""}}}, "benchmarks": []})",
+      "cores.json");
+  ASSERT_FALSE(cores.ok());
+  EXPECT_NE(cores.status().message().find("fingerprint.cores: count"),
+            absl::string_view::npos)
+      << cores.status();
+}
+
 TEST(ResultsFileTest, WriterRoundTrips) {
   absl::StatusOr<ResultsFile> file = ReadResultsFile(Fixture("base.json"));
   ASSERT_TRUE(file.ok()) << file.status();
