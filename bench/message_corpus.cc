@@ -356,8 +356,7 @@ absl::Status MessageCorpus::Build(uint32_t publish_channels,
                       parser.last_status().ToString(), texts[i]));
     }
     if (m.kind == MessageKind::kPublish) {
-      m.event_size = static_cast<uint32_t>(
-          replies.Event(command.channel, command.data).size());
+      m.event_size = static_cast<uint32_t>(replies.Event(command).size());
     } else {
       m.reply_size = static_cast<uint32_t>(replies.Ack(command).size());
     }

@@ -255,7 +255,7 @@ class MessagesWorkload : public Workload {
           counts_.reply_bytes += replies_.Ack(command).size();
           break;
         case CommandType::kPublish: {
-          const std::string_view event = replies_.Event(command.channel, command.data);
+          const std::string_view event = replies_.Event(command);
           counts_.event_bytes += event.size();
           const std::optional<ChannelId> channel = table.Find(command.channel);
           if (!channel) {

@@ -34,6 +34,14 @@ std::string_view TrimRight(std::string_view s) {
   return s;
 }
 
+// Whether the string value `name` was sent without escapes, given its raw
+// token (quotes and any whitespace up to the next structural): every escape
+// is longer than what it stands for, so the quoted text is exactly the name
+// plus its two quotes only when none was used.
+bool SentPlain(std::string_view token, std::string_view name) {
+  return TrimRight(token).size() == name.size() + 2;
+}
+
 // Schema fields, as bits for duplicate detection.
 enum : uint32_t {
   kSeenType = 1,
@@ -121,6 +129,7 @@ MessageError CommandReader::Read(Command& out) {
     return JsonFail(err, nullptr);
   }
   out.channel_count = 0;
+  out.plain_names = 0;
   out.id = {};
   out.channel = {};
   out.data = {};
@@ -216,7 +225,8 @@ MessageError CommandReader::ReadChannels(od::value value, const char* at,
     if (error_code err = std::move(element_result).get(element)) {
       return JsonFail(err, at);
     }
-    const char* element_at = element.raw_json_token().data();
+    const std::string_view token = element.raw_json_token();
+    const char* element_at = token.data();
     std::string_view name;
     if (error_code err = element.get_string().get(name)) {
       return StringFail(err, MessageField::kChannels, element_at);
@@ -230,6 +240,7 @@ MessageError CommandReader::ReadChannels(od::value value, const char* at,
       return Fail(MessageError::kBadChannelName, MessageField::kChannels,
                   element_at);
     }
+    if (SentPlain(token, name)) out.plain_names |= 1u << count;
     out.channel_slots[count++] = name;
   }
   out.channel_count = static_cast<uint8_t>(count);
@@ -238,6 +249,7 @@ MessageError CommandReader::ReadChannels(od::value value, const char* at,
 
 MessageError CommandReader::ReadChannel(od::value value, const char* at,
                                         Command& out) {
+  const std::string_view token = value.raw_json_token();
   std::string_view name;
   if (error_code err = value.get_string().get(name)) {
     return StringFail(err, MessageField::kChannel, at);
@@ -246,6 +258,7 @@ MessageError CommandReader::ReadChannel(od::value value, const char* at,
     SetDetail(name);
     return Fail(MessageError::kBadChannelName, MessageField::kChannel, at);
   }
+  if (SentPlain(token, name)) out.plain_names |= Command::kPlainChannelBit;
   out.channel = name;
   return MessageError::kOk;
 }

@@ -70,6 +70,29 @@ char* WriteQuoted(char* p, std::string_view text) {
   return p;
 }
 
+// Writes `text`, which holds no byte that needs escaping, as a JSON string
+// literal at `p` (one copy; names of 8..16 bytes as two overlapping words).
+char* WritePlain(char* p, std::string_view text) {
+  *p++ = '"';
+  const size_t n = text.size();
+  if (n >= 8 && n <= 16) {
+    uint64_t head, tail;
+    std::memcpy(&head, text.data(), 8);
+    std::memcpy(&tail, text.data() + n - 8, 8);
+    std::memcpy(p, &head, 8);
+    std::memcpy(p + n - 8, &tail, 8);
+  } else {
+    std::memcpy(p, text.data(), n);
+  }
+  p += n;
+  *p++ = '"';
+  return p;
+}
+
+char* WriteName(char* p, std::string_view text, bool plain) {
+  return plain ? WritePlain(p, text) : WriteQuoted(p, text);
+}
+
 char* WriteId(char* p, std::string_view id_json) {
   if (id_json.empty()) return p;
   p = Copy(p, R"(,"id":)");
@@ -100,7 +123,8 @@ std::string_view ReplyBuilder::Finish(char* end) {
 }
 
 std::string_view ReplyBuilder::Ack(CommandType of, std::string_view id_json,
-                                   std::span<const std::string_view> channels) {
+                                   std::span<const std::string_view> channels,
+                                   uint32_t plain_mask) {
   size_t bytes = 64 + id_json.size();
   for (std::string_view c : channels) bytes += MaxQuoted(c.size()) + 1;
   char* p = Begin(bytes);
@@ -112,7 +136,7 @@ std::string_view ReplyBuilder::Ack(CommandType of, std::string_view id_json,
     p = Copy(p, R"(,"channels":[)");
     for (size_t i = 0; i < channels.size(); ++i) {
       if (i > 0) *p++ = ',';
-      p = WriteQuoted(p, channels[i]);
+      p = WriteName(p, channels[i], (plain_mask >> i) & 1);
     }
     *p++ = ']';
   }
@@ -148,10 +172,12 @@ std::string_view ReplyBuilder::Error(std::string_view code, std::string_view mes
   return Finish(p);
 }
 
-std::string_view ReplyBuilder::Event(std::string_view channel, std::string_view data_json) {
+std::string_view ReplyBuilder::Event(std::string_view channel,
+                                     std::string_view data_json,
+                                     bool channel_plain) {
   char* p = Begin(48 + MaxQuoted(channel.size()) + data_json.size());
   p = Copy(p, R"({"type":"event","channel":)");
-  p = WriteQuoted(p, channel);
+  p = WriteName(p, channel, channel_plain);
   p = Copy(p, R"(,"data":)");
   p = Copy(p, data_json);
   *p++ = '}';

@@ -760,8 +760,7 @@ void Server::Loop::HandleCommand(int fd, std::string_view text,
         forbidden(Action::kPublish, command.channel);
         return;
       }
-      const std::string_view event =
-          replies_.Event(command.channel, command.data);
+      const std::string_view event = replies_.Event(command);
       PublishLocal(command.channel, event, id);
       for (size_t i = 0; i < server_.loops_.size(); ++i) {
         if (int(i) != index_) server_.loops_[i]->Post(command.channel, event);

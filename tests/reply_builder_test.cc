@@ -86,6 +86,49 @@ TEST(ReplyBuilderTest, PublishThroughParserAndEventRoundTrips) {
   EXPECT_EQ(Str(root, "data"), std::string_view("x\0y", 3));
 }
 
+// Names sent without escapes are copied; the reply must be byte for byte what
+// escaping them gives, for every length the copy handles differently.
+TEST(ReplyBuilderTest, PlainNamesCopyExactlyAsEscapingWrites) {
+  MessageParser parser;
+  Command command;
+  ReplyBuilder replies;
+  std::string plain_reply, escaped_reply;
+  for (size_t n = 1; n <= 40; ++n) {
+    std::string name;
+    for (size_t i = 0; i < n; ++i)
+      name.push_back(static_cast<char>('a' + i % 26));
+    if (n % 3 == 0) name.replace(0, 1, R"(\u00e9)");  // Escaped: not plain.
+    if (n % 5 == 0) name += "â¬";                 // Non-ASCII: still plain.
+    const std::string text = R"({"type":"unsubscribe","channels":["x",")" +
+                             name + R"(" , "y.)" + name + R"("],"id":1})";
+    ASSERT_EQ(parser.Parse(text, command), MessageError::kOk) << text;
+    ASSERT_EQ(command.channel_count, 3u);
+    const uint32_t want = n % 3 == 0 ? 0b001u : 0b111u;
+    EXPECT_EQ(command.plain_names, want) << text;
+    plain_reply = replies.Ack(command);
+    escaped_reply = replies.Ack(command.type, command.id, command.channels());
+    EXPECT_EQ(plain_reply, escaped_reply) << text;
+
+    const std::string publish =
+        R"({"type":"publish","channel":")" + name + R"(" ,"data":[1]})";
+    ASSERT_EQ(parser.Parse(publish, command), MessageError::kOk) << publish;
+    EXPECT_EQ((command.plain_names & Command::kPlainChannelBit) != 0,
+              n % 3 != 0)
+        << publish;
+    plain_reply = replies.Event(command);
+    escaped_reply = replies.Event(command.channel, command.data);
+    EXPECT_EQ(plain_reply, escaped_reply) << publish;
+  }
+  // Escapes of every kind make a name not plain, even when the unescaped
+  // name is plain text.
+  ASSERT_EQ(
+      parser.Parse(
+          R"({"type":"subscribe","channels":["a\/b","\u0061","a\"","ok"]})",
+          command),
+      MessageError::kOk);
+  EXPECT_EQ(command.plain_names, 0b1000u);
+}
+
 TEST(ReplyBuilderTest, ErrorReplies) {
   ReplyBuilder replies;
   simdjson::dom::parser dom;

@@ -54,6 +54,12 @@ struct Command {
   std::string_view data;
   // subscribe/unsubscribe: channel names (unescaped), see channels().
   std::array<std::string_view, kMaxChannelsPerCommand> channel_slots;
+  // Names that were sent without escapes: bit k for channel_slots[k],
+  // kPlainChannelBit for `channel`. Such a name holds no byte that JSON
+  // escapes ('"', '\' and control bytes can only be sent escaped), so a
+  // reply quotes it by copying. 0 makes no promise (every name is escaped).
+  uint32_t plain_names = 0;
+  static constexpr uint32_t kPlainChannelBit = 1u << kMaxChannelsPerCommand;
 
   std::span<const std::string_view> channels() const {
     return {channel_slots.data(), channel_count};

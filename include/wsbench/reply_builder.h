@@ -45,14 +45,18 @@ class ReplyBuilder {
   ReplyBuilder& operator=(const ReplyBuilder&) = delete;
 
   // Ack of `of` with the command's raw JSON id (empty = none) and, for
-  // subscribe/unsubscribe, its channels.
+  // subscribe/unsubscribe, its channels. Bit k of `plain_mask` promises that
+  // channels[k] holds no byte that needs escaping (it is then copied).
   std::string_view Ack(CommandType of, std::string_view id_json,
-                       std::span<const std::string_view> channels);
+                       std::span<const std::string_view> channels,
+                       uint32_t plain_mask = 0);
   std::string_view Ack(const Command& command) {
     return Ack(command.type, command.id,
-               command.type == CommandType::kPublish || command.type == CommandType::kPing
+               command.type == CommandType::kPublish ||
+                       command.type == CommandType::kPing
                    ? std::span<const std::string_view>()
-                   : command.channels());
+                   : command.channels(),
+               command.plain_names);
   }
 
   // Error reply with the error's stable code name and its description (hot
@@ -64,7 +68,13 @@ class ReplyBuilder {
                          std::string_view id_json = {});
 
   // Event envelope around a published payload (raw JSON text).
-  std::string_view Event(std::string_view channel, std::string_view data_json);
+  // `channel_plain` promises that `channel` holds no byte that needs escaping.
+  std::string_view Event(std::string_view channel, std::string_view data_json,
+                         bool channel_plain = false);
+  std::string_view Event(const Command& command) {
+    return Event(command.channel, command.data,
+                 (command.plain_names & Command::kPlainChannelBit) != 0);
+  }
 
   // The last reply.
   std::string_view view() const { return {buffer_.get(), size_}; }
