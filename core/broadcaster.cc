@@ -63,16 +63,17 @@ absl::StatusOr<PublishResult> Broadcaster::PublishTo(uint32_t /*channel_index*/,
                                                   : std::numeric_limits<ConnIndex>::max();
   OutboundQueue* queues = manager_.queues_by_index().data();
   const uint32_t size = frame->size;
-  uint32_t delivered = 0;
+  // Nothing is counted per delivery: the frame went to every subscriber but
+  // the excluded one and those refused (SlowPush counts those in dropped).
+  uint32_t skipped = 0;
   const auto deliver = [&](ConnIndex conn) {
     if (conn == skip) [[unlikely]] {
+      ++skipped;
       return;
     }
     OutboundQueue& queue = queues[conn];
-    if (queue.TryPush(frame, size)) [[likely]] {
-      ++delivered;
-    } else if (SlowPush(queue, conn, frame, result)) {
-      ++delivered;
+    if (!queue.TryPush(frame, size)) [[unlikely]] {
+      SlowPush(queue, conn, frame, result);
     }
   };
   // Subscribers' queues are scattered over the slot array (one 64-byte line
@@ -91,6 +92,8 @@ absl::StatusOr<PublishResult> Broadcaster::PublishTo(uint32_t /*channel_index*/,
     deliver(subs[i]);
   }
   for (; i < n; ++i) deliver(subs[i]);
+  const uint32_t delivered =
+      static_cast<uint32_t>(n) - skipped - result.dropped;
   // One reference per queue that took the frame, added at once; then drop
   // the publisher's own reference (frees the frame if nobody took it).
   frame->AddRefs(delivered);

@@ -90,15 +90,16 @@ void OutboundQueue::AdoptFrom(OutboundQueue& other) {
   } else {
     ring_ = other.ring_;
   }
-  capacity_ = other.capacity_;
-  head_ = other.head_;
+  mask_ = other.mask_;
+  end_ = other.end_;
   tail_ = other.tail_;
-  bytes_ = other.bytes_;
+  room_ = other.room_;
   limit_ = other.limit_;
-  flags_ = other.flags_;
   other.ring_ = other.inline_;
-  other.capacity_ = kInlineCapacity;
-  other.head_ = other.tail_ = other.bytes_ = 0;
+  other.mask_ = kInlineCapacity - 1;
+  other.end_ = kInlineCapacity;
+  other.tail_ = 0;
+  other.room_ = other.EmptyRoom();
 }
 
 OutboundQueue::OutboundQueue(OutboundQueue&& other) noexcept { AdoptFrom(other); }
@@ -118,26 +119,28 @@ OutboundQueue::~OutboundQueue() {
 }
 
 void OutboundQueue::PushGrow(SharedFrame* frame) {
-  if (tail_ - head_ == capacity_) {
-    const uint32_t new_capacity = capacity_ * 2;
+  if (tail_ == end_) {
+    const uint32_t capacity = mask_ + 1;
+    const uint32_t new_capacity = capacity * 2;
     auto** ring = new SharedFrame*[new_capacity];
-    const uint32_t n = tail_ - head_;
-    for (uint32_t i = 0; i < n; ++i) ring[i] = ring_[(head_ + i) & (capacity_ - 1)];
+    const uint32_t head = this->head();
+    for (uint32_t i = 0; i < capacity; ++i) ring[i] = ring_[(head + i) & mask_];
     if (ring_ != inline_) delete[] ring_;
     ring_ = ring;
-    capacity_ = new_capacity;
-    head_ = 0;
-    tail_ = n;
+    mask_ = new_capacity - 1;
+    end_ = new_capacity;
+    tail_ = capacity;
   }
-  ring_[tail_ & (capacity_ - 1)] = frame;
+  ring_[tail_ & mask_] = frame;
   ++tail_;
-  bytes_ += frame->size;
+  room_ -= frame->size;
 }
 
 size_t OutboundQueue::Gather(std::span<std::span<const uint8_t>> out) const {
-  const size_t n = std::min<size_t>(out.size(), tail_ - head_);
+  const uint32_t head = this->head();
+  const size_t n = std::min<size_t>(out.size(), tail_ - head);
   for (size_t i = 0; i < n; ++i) {
-    const SharedFrame* f = ring_[(head_ + i) & (capacity_ - 1)];
+    const SharedFrame* f = ring_[(head + i) & mask_];
     out[i] = std::span<const uint8_t>(f->data(), f->size);
   }
   return n;
@@ -145,30 +148,34 @@ size_t OutboundQueue::Gather(std::span<std::span<const uint8_t>> out) const {
 
 void OutboundQueue::Consume(size_t n) {
   assert(n <= size());
-  for (size_t i = 0; i < n; ++i, ++head_) {
-    SharedFrame* f = ring_[head_ & (capacity_ - 1)];
-    bytes_ -= f->size;
+  for (size_t i = 0; i < n; ++i, ++end_) {
+    SharedFrame* f = ring_[end_ & mask_];  // The head's slot.
+    room_ += f->size;
     Unref(f);
   }
 }
 
 size_t OutboundQueue::DrainTo(std::string& out) {
-  out.reserve(out.size() + bytes_);
+  out.reserve(out.size() + bytes());
   return DrainEach([&out](std::span<const uint8_t> bytes) {
     out.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   });
 }
 
 void OutboundQueue::Clear() {
-  for (; head_ != tail_; ++head_) Unref(ring_[head_ & (capacity_ - 1)]);
-  bytes_ = 0;
+  for (uint32_t head = this->head(); head != tail_; ++head) {
+    Unref(ring_[head & mask_]);
+  }
+  end_ = tail_ + mask_ + 1;
+  room_ = EmptyRoom();
 }
 
 void OutboundQueue::Reset(uint32_t byte_limit) {
   Clear();
-  head_ = tail_ = 0;
+  end_ = mask_ + 1;
+  tail_ = 0;
   limit_ = byte_limit;
-  flags_ = 0;
+  room_ = byte_limit;
 }
 
 }  // namespace wsbench

@@ -194,6 +194,110 @@ TEST(OutboundQueueTest, RequestCloseRefusesEverythingUntilReset) {
   EXPECT_EQ(pool.frames_in_use(), 0u);
 }
 
+// Closing keeps the byte count of what is queued, and no drain, consume or
+// new limit reopens the queue.
+TEST(OutboundQueueTest, CloseKeepsBytesAndStaysClosedThroughDrains) {
+  FramePool pool;
+  OutboundQueue q(/*byte_limit=*/100);
+  SharedFrame* a = MakeFrame(pool, "0123456789");
+  SharedFrame* b = MakeFrame(pool, "abcdef");
+  ASSERT_TRUE(Push(q, a));
+  ASSERT_TRUE(Push(q, b));
+  q.RequestClose();
+  q.RequestClose();  // Idempotent.
+  EXPECT_TRUE(q.close_requested());
+  EXPECT_EQ(q.bytes(), 16u);
+  EXPECT_EQ(q.byte_limit(), 0u);
+  EXPECT_TRUE(q.OverLimit(b));
+  q.Consume(1);
+  EXPECT_EQ(q.bytes(), 6u);
+  EXPECT_TRUE(q.close_requested());
+  EXPECT_FALSE(Push(q, a));
+  std::string out;
+  EXPECT_EQ(q.DrainTo(out), 1u);
+  EXPECT_EQ(out, "abcdef");
+  EXPECT_EQ(q.bytes(), 0u);
+  EXPECT_TRUE(q.close_requested());
+  EXPECT_EQ(q.byte_limit(), 0u);
+  EXPECT_FALSE(Push(q, a));
+  q.set_byte_limit(1000);
+  EXPECT_FALSE(Push(q, a));
+  Unref(a);
+  Unref(b);
+  EXPECT_EQ(pool.frames_in_use(), 0u);
+}
+
+// A push past the limit (PushGrow: a frame that must not be dropped) leaves
+// the queue over its limit: bytes() counts it, TryPush refuses until enough
+// is consumed, and a drain brings the whole limit back.
+TEST(OutboundQueueTest, PushPastTheLimitRefusesUntilConsumed) {
+  FramePool pool;
+  OutboundQueue q(/*byte_limit=*/8);
+  SharedFrame* a = MakeFrame(pool, "0123456789");  // 10 bytes > limit.
+  SharedFrame* b = MakeFrame(pool, "xy");
+  EXPECT_FALSE(q.TryPush(a));
+  EXPECT_TRUE(q.OverLimit(a));
+  q.PushGrow(a);
+  a->AddRefs(1);
+  EXPECT_EQ(q.bytes(), 10u);
+  EXPECT_EQ(q.size(), 1u);
+  EXPECT_FALSE(q.TryPush(b));
+  EXPECT_TRUE(q.OverLimit(b));
+  q.Consume(1);
+  EXPECT_EQ(q.bytes(), 0u);
+  EXPECT_TRUE(q.TryPush(b));
+  b->AddRefs(1);
+  q.set_byte_limit(1);  // Below what is queued: refuses, counts stay right.
+  EXPECT_EQ(q.bytes(), 2u);
+  EXPECT_EQ(q.byte_limit(), 1u);
+  EXPECT_TRUE(q.OverLimit(b));
+  q.set_byte_limit(6);
+  std::string out;
+  EXPECT_EQ(q.DrainTo(out), 1u);
+  EXPECT_EQ(out, "xy");
+  EXPECT_EQ(q.bytes(), 0u);
+  // Exactly the limit fits again after the drain.
+  SharedFrame* c = MakeFrame(pool, "abcdef");
+  EXPECT_TRUE(q.TryPush(c));
+  c->AddRefs(1);
+  EXPECT_EQ(q.bytes(), 6u);
+  Unref(a);
+  Unref(b);
+  Unref(c);
+  q.Clear();
+  EXPECT_EQ(q.bytes(), 0u);
+  EXPECT_EQ(pool.frames_in_use(), 0u);
+}
+
+// A moved-from queue is empty and usable; the target holds the frames in
+// order (inline ring and heap ring alike).
+TEST(OutboundQueueTest, MoveKeepsFramesCountsAndLimit) {
+  FramePool pool;
+  for (const int frames : {3, 11}) {
+    OutboundQueue q(/*byte_limit=*/1000);
+    std::vector<SharedFrame*> fs;
+    for (int i = 0; i < frames; ++i) {
+      fs.push_back(MakeFrame(pool, std::string(1, char('a' + i))));
+      ASSERT_TRUE(Push(q, fs.back()));
+      Unref(fs.back());
+    }
+    OutboundQueue moved(std::move(q));
+    EXPECT_EQ(moved.size(), uint32_t(frames));
+    EXPECT_EQ(moved.bytes(), uint32_t(frames));
+    EXPECT_EQ(moved.byte_limit(), 1000u);
+    EXPECT_TRUE(q.empty());  // NOLINT(bugprone-use-after-move)
+    EXPECT_EQ(q.bytes(), 0u);
+    SharedFrame* x = MakeFrame(pool, "x");
+    EXPECT_TRUE(Push(q, x));
+    Unref(x);
+    std::string out;
+    moved.DrainTo(out);
+    EXPECT_EQ(out, std::string("abcdefghijk").substr(0, frames));
+    q.Clear();
+  }
+  EXPECT_EQ(pool.frames_in_use(), 0u);
+}
+
 TEST(OutboundQueueTest, SharedFrameFreedAfterLastQueue) {
   FramePool pool;
   OutboundQueue q1, q2;

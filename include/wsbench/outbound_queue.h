@@ -8,8 +8,9 @@
 // releases it the frame returns to its pool's free list for its size class,
 // so steady-state publishing allocates nothing.
 //
-// Queue layout (one 64-byte cache line): head/tail counters, the queued byte
-// count, the byte limit, and a power-of-two ring of SharedFrame* that starts
+// Queue layout (one 64-byte cache line): the ring's end and tail counters,
+// the bytes still allowed under the limit, the byte limit, and a power-of-two
+// ring of SharedFrame* that starts
 // as 4 slots inside the queue itself (so a fan-out delivery touches one cache
 // line per subscriber) and moves to the heap, doubling, when more frames are
 // queued; a heap ring is kept for reuse. Push is O(1) (amortized for
@@ -109,7 +110,7 @@ class alignas(64) OutboundQueue {
   static constexpr uint32_t kInlineCapacity = 4;
 
   explicit OutboundQueue(uint32_t byte_limit = kDefaultByteLimit)
-      : limit_(byte_limit) {}
+      : room_(byte_limit), limit_(byte_limit) {}
   OutboundQueue(OutboundQueue&& other) noexcept;
   OutboundQueue& operator=(OutboundQueue&& other) noexcept;
   OutboundQueue(const OutboundQueue&) = delete;
@@ -121,22 +122,23 @@ class alignas(64) OutboundQueue {
   // all accepted pushes at once). Returns false when it did not push.
   bool TryPush(SharedFrame* frame) { return TryPush(frame, frame->size); }
   // The same with frame->size passed in (hoisted out of a fan-out loop).
+  // Two tests against fields of the queue's line: the bytes left under the
+  // limit, and the ring's end (tail_ reaching end_ means full).
   bool TryPush(SharedFrame* frame, uint32_t size) {
-    if (uint64_t{bytes_} + size > limit_ || tail_ - head_ == capacity_) {
-      return false;
-    }
-    ring_[tail_ & (capacity_ - 1)] = frame;
+    if (int64_t{size} > room_ || tail_ == end_) return false;
+    ring_[tail_ & mask_] = frame;
     ++tail_;
-    bytes_ += size;
+    room_ -= size;
     return true;
   }
   // True when a refused TryPush was refused for the byte limit (or because
   // the queue is marked for close), false when only the ring was full.
   bool OverLimit(const SharedFrame* frame) const {
-    return uint64_t{bytes_} + frame->size > limit_;
+    return int64_t{frame->size} > room_;
   }
   // Grows the ring and pushes, ignoring the byte limit (slow path after
-  // TryPush refused for room only). Does not touch refs.
+  // TryPush refused for room only, or a frame that must not be dropped).
+  // Does not touch refs.
   void PushGrow(SharedFrame* frame);
 
   // Consumer side. Fills `out` with up to out.size() queued frames from the
@@ -153,12 +155,12 @@ class alignas(64) OutboundQueue {
   template <typename Fn>
   size_t DrainEach(Fn&& fn) {
     SharedFrame* const* const ring = ring_;
-    const uint32_t mask = capacity_ - 1;
+    const uint32_t mask = mask_;
     const uint32_t tail = tail_;
-    uint32_t head = head_;
+    uint32_t head = end_ - mask - 1;
     const uint32_t n = tail - head;
-    head_ = tail;
-    bytes_ = 0;
+    end_ = tail + mask + 1;
+    room_ = EmptyRoom();
     for (; head != tail; ++head) {
       SharedFrame* f = ring[head & mask];
       fn(std::span<const uint8_t>(f->data(), f->size));
@@ -171,7 +173,8 @@ class alignas(64) OutboundQueue {
   // grown to the heap is a second random line behind the queue's, so issuing
   // its fetch a few queues ahead overlaps the two misses. Changes nothing.
   void PrefetchHead() const {
-    __builtin_prefetch(&ring_[head_ & (capacity_ - 1)], 0, 3);
+    // (end_ - capacity) & mask_ == end_ & mask_: the head's slot.
+    __builtin_prefetch(&ring_[end_ & mask_], 0, 3);
   }
   // Appends all queued bytes to `out` and empties the queue; returns frames.
   size_t DrainTo(std::string& out);
@@ -180,38 +183,59 @@ class alignas(64) OutboundQueue {
 
   // Marks the queue for close: every later push is refused.
   void RequestClose() {
-    flags_ |= kCloseRequested;
-    limit_ = 0;
+    if (close_requested()) return;
+    room_ -= kClosedOffset;
   }
-  bool close_requested() const { return (flags_ & kCloseRequested) != 0; }
+  bool close_requested() const { return room_ < kClosedBelow; }
   // Re-arms a queue for a new connection: empty, not closing, given limit.
   void Reset(uint32_t byte_limit);
 
-  uint32_t size() const { return tail_ - head_; }  // Frames queued.
-  bool empty() const { return tail_ == head_; }
-  uint32_t bytes() const { return bytes_; }          // Bytes queued.
-  uint32_t byte_limit() const { return limit_; }     // 0 once close requested.
-  void set_byte_limit(uint32_t limit) {
-    if (!close_requested()) limit_ = limit;
+  uint32_t size() const { return tail_ - head(); }  // Frames queued.
+  bool empty() const { return tail_ == head(); }
+  // Bytes queued.
+  uint32_t bytes() const {
+    const int64_t room = close_requested() ? room_ + kClosedOffset : room_;
+    return static_cast<uint32_t>(int64_t{limit_} - room);
   }
-  uint32_t capacity() const { return capacity_; }
+  // 0 once close requested.
+  uint32_t byte_limit() const { return close_requested() ? 0 : limit_; }
+  void set_byte_limit(uint32_t limit) {
+    if (close_requested()) return;
+    room_ += int64_t{limit} - int64_t{limit_};
+    limit_ = limit;
+  }
+  uint32_t capacity() const { return mask_ + 1; }
   // Heap bytes held by the ring (0 while it is the inline one).
   size_t MemoryUsage() const {
-    return ring_ == inline_ ? 0 : size_t{capacity_} * sizeof(SharedFrame*);
+    return ring_ == inline_ ? 0 : size_t{capacity()} * sizeof(SharedFrame*);
   }
 
  private:
-  static constexpr uint32_t kCloseRequested = 1;
+  // A queue marked for close has kClosedOffset taken off its room: no frame
+  // fits, and the bytes queued stay recoverable (close_requested() tests the
+  // sign far below any real room).
+  static constexpr int64_t kClosedOffset = int64_t{1} << 62;
+  static constexpr int64_t kClosedBelow = -(int64_t{1} << 61);
 
+  uint32_t head() const { return end_ - mask_ - 1; }
+  // room_ of the queue once empty.
+  int64_t EmptyRoom() const {
+    return close_requested() ? int64_t{limit_} - kClosedOffset
+                             : int64_t{limit_};
+  }
   void AdoptFrom(OutboundQueue& other);
 
   SharedFrame** ring_ = inline_;  // inline_ or a heap array.
-  uint32_t capacity_ = kInlineCapacity;  // Power of two.
-  uint32_t head_ = 0;  // Free-running; index = head_ & (capacity_ - 1).
+  // Bytes that may still be queued under the limit: limit_ - bytes queued
+  // (negative after a PushGrow past the limit), minus kClosedOffset once
+  // close is requested.
+  int64_t room_;
+  uint32_t mask_ = kInlineCapacity - 1;  // Capacity (a power of two) - 1.
+  // Free-running counters: the head is end_ - capacity, the tail tail_;
+  // a slot's index is counter & mask_. tail_ == end_ when the ring is full.
+  uint32_t end_ = kInlineCapacity;
   uint32_t tail_ = 0;
-  uint32_t bytes_ = 0;
   uint32_t limit_;
-  uint32_t flags_ = 0;
   SharedFrame* inline_[kInlineCapacity];
 };
 static_assert(sizeof(OutboundQueue) == 64, "one cache line per queue");
