@@ -5,20 +5,9 @@
 
 #include "core/json_check_internal.h"
 #include "core/json_data_validator_internal.h"
-#include "core/simdjson_stage1_internal.h"
 
 namespace wsbench::internal {
-namespace {
 
-using simdjson::error_code;
-namespace od = simdjson::ondemand;
-
-bool IsWs(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-// Checks the escapes of string text in [p, end) (end may include trailing
-// whitespace after the closing quote): each backslash must start one of the
-// RFC 8259 section 7 escapes. Stage 1 has already checked quotes, control
-// characters and UTF-8.
 bool CheckEscapes(const uint8_t* p, const uint8_t* end) {
   for (;;) {
     p = static_cast<const uint8_t*>(
@@ -41,12 +30,14 @@ bool CheckEscapes(const uint8_t* p, const uint8_t* end) {
   }
 }
 
-// A scalar atom (true/false/null/number) starting at p whose token ends
-// before `next` (the next structural): the grammar must consume it up to
-// whitespace or `next`.
+namespace {
+
 static_assert(std::endian::native == std::endian::little,
               "CheckAtom reads words");
 
+// A scalar atom (true/false/null/number) starting at p whose token ends
+// before `next` (the next structural): the grammar must consume it up to
+// whitespace or `next`.
 inline bool CheckAtom(const uint8_t* p, const uint8_t* next) {
   // `next` is inside the message and is a structural character or an atom
   // preceded by whitespace, so the loops below stop by `next` unguarded.
@@ -95,155 +86,89 @@ inline bool CheckAtom(const uint8_t* p, const uint8_t* next) {
 
 }  // namespace
 
-bool IsJsonNumber(std::string_view s) {
-  size_t i = 0;
-  const size_t n = s.size();
-  auto digit = [&](size_t k) { return k < n && s[k] >= '0' && s[k] <= '9'; };
-  if (i < n && s[i] == '-') ++i;
-  if (!digit(i)) return false;
-  if (s[i] == '0') {
-    ++i;
-  } else {
-    while (digit(i)) ++i;
-  }
-  if (i < n && s[i] == '.') {
-    ++i;
-    if (!digit(i)) return false;
-    while (digit(i)) ++i;
-  }
-  if (i < n && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < n && (s[i] == '+' || s[i] == '-')) ++i;
-    if (!digit(i)) return false;
-    while (digit(i)) ++i;
-  }
-  while (i < n && IsWs(s[i])) ++i;
-  return i == n;
+bool CheckScalar(const uint8_t* p, const uint8_t* next) {
+  return CheckAtom(p, next);
 }
 
 DataValidator::DataValidator(uint32_t max_depth)
-    : max_depth_(max_depth), stack_(std::max(max_depth, 2u) + 1, 0) {}
+    : stack_(std::max(max_depth, 2u) + 1, 0) {}
 
-bool DataValidator::ValidateContainer(const od::parser& parser, const char* buf,
-                                      size_t n, std::string_view data,
-                                      uint32_t limit) {
-  const std::span<const uint32_t> index = StructuralIndex(parser);
-  const uint32_t* idx = index.data();
-  const uint32_t count = static_cast<uint32_t>(index.size());
-  const auto* bytes = reinterpret_cast<const uint8_t*>(buf);
-  const uint32_t start = static_cast<uint32_t>(data.data() - buf);
-  const uint32_t last =
-      start + static_cast<uint32_t>(data.size()) - 1;  // Closing bracket.
-  if (last >= n || stack_.size() < limit + 1) return false;
-  const uint32_t* t = std::lower_bound(idx, idx + count, start);
-  if (t == idx + count || *t != start) return false;
-  // Escapes: every backslash in the range is in a string (one outside
-  // would sit in an atom, which fails CheckAtom), and the first one found
-  // starts an escape, so one forward scan checks them all.
-  const auto* first = reinterpret_cast<const uint8_t*>(data.data());
-  if (!CheckEscapes(first, first + data.size())) return false;
-  // Recursive descent over the structurals with an explicit stack. The
-  // walk matches brackets exactly as simdjson did to find `last`, so it
-  // never runs past it. Strings need nothing more: stage 1 closed them.
+// Grammar walk over the structural index with an explicit container stack.
+// Every step to the next structural is bounded by `last`: the index of a
+// malformed message need not balance its brackets.
+const uint32_t* DataValidator::Walk(const uint8_t* bytes, const uint32_t* t,
+                                    const uint32_t* end, uint32_t limit) {
+  const uint32_t* const last = end - 1;
+  if (t >= end || stack_.size() < static_cast<size_t>(limit) + 1) {
+    return nullptr;
+  }
+#define WSBENCH_NEXT_STRUCTURAL()  \
+  do {                             \
+    if (t == last) return nullptr; \
+    c = bytes[*++t];               \
+  } while (false)
   uint32_t depth = 0;
   uint8_t c = bytes[*t];
   goto value;
 object:  // Just after '{'.
-  c = bytes[*++t];
+  WSBENCH_NEXT_STRUCTURAL();
   if (c == '}') goto close;
 field:  // At a key.
-  if (c != '"' || bytes[*++t] != ':') return false;
-  c = bytes[*++t];
+  if (c != '"') return nullptr;
+  WSBENCH_NEXT_STRUCTURAL();
+  if (c != ':') return nullptr;
+  WSBENCH_NEXT_STRUCTURAL();
 value:  // At a value.
   switch (c) {
     case '{':
-      if (++depth > limit) return false;
+      if (++depth > limit) return nullptr;
       stack_[depth] = 1;
       goto object;
     case '[':
-      if (++depth > limit) return false;
+      if (++depth > limit) return nullptr;
       stack_[depth] = 0;
-      c = bytes[*++t];
+      WSBENCH_NEXT_STRUCTURAL();
       if (c == ']') goto close;
       goto value;
     case '"':
-      break;
+      break;  // Stage 1 closed it; escapes are CheckEscapes' business.
     case ']':
     case '}':
     case ',':
     case ':':
-      return false;
+      return nullptr;
     default:
-      if (!CheckAtom(bytes + t[0], bytes + t[1])) return false;
+      if (t == last || !CheckAtom(bytes + t[0], bytes + t[1])) return nullptr;
   }
 after_value:
-  c = bytes[*++t];
+  if (depth == 0) return t == last ? nullptr : t + 1;
+  WSBENCH_NEXT_STRUCTURAL();
   if (c == ',') {
-    c = bytes[*++t];
+    WSBENCH_NEXT_STRUCTURAL();
     if (stack_[depth]) goto field;
     goto value;
   }
-  if (c != (stack_[depth] ? '}' : ']')) return false;
+  if (c != (stack_[depth] ? '}' : ']')) return nullptr;
 close:
-  if (--depth == 0) return *t == last;
+  --depth;
   goto after_value;
+#undef WSBENCH_NEXT_STRUCTURAL
 }
 
-error_code DataValidator::Validate(od::value value, uint32_t depth) {
-  od::json_type type;
-  error_code err = value.type().get(type);
-  if (err) return err;
-  switch (type) {
-    case od::json_type::object: {
-      if (depth > max_depth_) return simdjson::DEPTH_ERROR;
-      od::object object;
-      if ((err = value.get_object().get(object))) return err;
-      for (auto field_result : object) {
-        od::field field;
-        if ((err = std::move(field_result).get(field))) return err;
-        const char* k = field.key().raw();
-        while (*k != '"' && *k != '\\') ++k;
-        if (*k == '\\') {
-          std::string_view unescaped;
-          if ((err = field.unescaped_key().get(unescaped))) return err;
-        }
-        if ((err = Validate(field.value(), depth + 1))) return err;
-      }
-      return simdjson::SUCCESS;
-    }
-    case od::json_type::array: {
-      if (depth > max_depth_) return simdjson::DEPTH_ERROR;
-      od::array array;
-      if ((err = value.get_array().get(array))) return err;
-      for (auto element_result : array) {
-        od::value element;
-        if ((err = std::move(element_result).get(element))) return err;
-        if ((err = Validate(element, depth + 1))) return err;
-      }
-      return simdjson::SUCCESS;
-    }
-    case od::json_type::string: {
-      std::string_view token = value.raw_json_token();
-      if (std::memchr(token.data(), '\\', token.size()) == nullptr) {
-        return simdjson::SUCCESS;
-      }
-      std::string_view unescaped;
-      return value.get_string().get(unescaped);
-    }
-    case od::json_type::number:
-      return IsJsonNumber(value.raw_json_token()) ? simdjson::SUCCESS
-                                                  : simdjson::NUMBER_ERROR;
-    case od::json_type::boolean: {
-      bool b;
-      return value.get_bool().get(b);
-    }
-    case od::json_type::null: {
-      bool is_null;
-      if ((err = value.is_null().get(is_null))) return err;
-      return is_null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
-    }
+const uint32_t* DataValidator::Skip(const uint8_t* bytes, const uint32_t* t,
+                                    const uint32_t* end) {
+  if (t >= end) return nullptr;
+  const uint8_t first = bytes[*t];
+  if (first != '{' && first != '[') return Walk(bytes, t, end, 0);
+  const uint32_t* const last = end - 1;
+  uint32_t depth = 1;
+  while (depth > 0) {
+    if (t == last) return nullptr;
+    const uint8_t c = bytes[*++t];
+    if (c == '{' || c == '[') ++depth;
+    if (c == '}' || c == ']') --depth;
   }
-  return simdjson::TAPE_ERROR;
+  return t == last ? nullptr : t + 1;
 }
 
 }  // namespace wsbench::internal

@@ -1,14 +1,13 @@
-// Validation of a client message's "data" (relayed as raw JSON text, so it
-// must be valid JSON) on MessageParser's fast path, after simdjson has
-// bracket-matched it.
+// Grammar checks of a client message on MessageParser's fast path, over
+// simdjson's stage-1 output: the structural index (the offsets of every
+// {}[],: and of every string and scalar start, in order) of a message whose
+// UTF-8, string closing and control characters stage 1 has already checked.
 //
-// Containers are checked by walking simdjson's stage-1 structural index (the
-// offsets of every {}[],: and of every string and scalar start) with a
-// grammar state machine, plus an escape scan of the text and a grammar check
-// of each scalar atom: about 8 instructions per structural instead of a second
-// pass over every byte (RFC 8259 sections 2-7; escapes are checked
-// syntactically, not unescaped; stage 1 has already checked UTF-8, control
-// characters and string closing). Scalars are checked on demand.
+// Values are checked by walking the structural index with a grammar state
+// machine (about 8 instructions per structural instead of a second pass over
+// every byte; RFC 8259 sections 2-7), each scalar atom against its grammar
+// (true/false/null/number), and the string escapes by one scan of the message
+// for backslashes (escapes are checked syntactically, not unescaped).
 //
 // Internal to wsbench::core. Thread-compatible: one per MessageParser.
 #ifndef WSBENCH_CORE_JSON_DATA_VALIDATOR_INTERNAL_H_
@@ -16,40 +15,43 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <string_view>
 #include <vector>
-
-#include "simdjson.h"
 
 namespace wsbench::internal {
 
-// RFC 8259 section 6 number grammar on a raw token, which may carry trailing
-// whitespace (as simdjson's raw_json_token does).
-bool IsJsonNumber(std::string_view token);
+// Checks every backslash in [p, end) starts one of the RFC 8259 section 7
+// escapes ("\\" pairs consumed together). Over a whole message that stage 1
+// accepted, this checks the escapes of every string: a backslash outside a
+// string sits in an atom, which CheckScalar refuses.
+bool CheckEscapes(const uint8_t* p, const uint8_t* end);
+
+// Whether the scalar atom (true, false, null or a number) starting at p ends
+// exactly at whitespace or at `next`, the next structural of the message
+// (which must exist: the scan stops by it unguarded).
+bool CheckScalar(const uint8_t* p, const uint8_t* next);
 
 class DataValidator {
  public:
-  // Objects and arrays nested deeper than `max_depth` (the root object is
-  // depth 1) fail.
+  // Walk accepts `limit` up to max(max_depth, 2).
   explicit DataValidator(uint32_t max_depth);
 
-  // Validates the container `data` ('{' or '[' through its matching close)
-  // inside the message [buf, buf + n) that `parser` last iterated. Containers
-  // nested more than `limit` deep (data itself is 1) fail. Allocation-free.
-  bool ValidateContainer(const simdjson::ondemand::parser& parser,
-                         const char* buf, size_t n, std::string_view data,
-                         uint32_t limit);
+  // Checks the grammar of the JSON value whose first structural is *t in a
+  // structural index ending at `end` (offsets into `bytes`), containers
+  // nested at most `limit` deep (the value itself is 1). Returns the
+  // structural after the value, or nullptr when the value is malformed, too
+  // deep, or is not followed by another structural (inside a message's root
+  // object a value always is). Strings are not looked into (CheckEscapes).
+  // Allocation-free.
+  const uint32_t* Walk(const uint8_t* bytes, const uint32_t* t,
+                       const uint32_t* end, uint32_t limit);
 
-  // Validates an on-demand value completely without materializing it:
-  // strings are unescaped only when they hold an escape, numbers are checked
-  // against the grammar instead of converted. `depth` is the nesting depth a
-  // container here would have. Returns simdjson's error, or DEPTH_ERROR.
-  simdjson::error_code Validate(simdjson::ondemand::value value,
-                                uint32_t depth);
+  // Like Walk, but a container is only bracket-matched (any brackets close
+  // any; no grammar or depth check); a scalar is checked as by Walk.
+  const uint32_t* Skip(const uint8_t* bytes, const uint32_t* t,
+                       const uint32_t* end);
 
  private:
-  uint32_t max_depth_;
-  // ValidateContainer's container kinds by depth (1: object).
+  // Walk's container kinds by depth (1: object).
   std::vector<uint8_t> stack_;
 };
 

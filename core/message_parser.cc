@@ -1,9 +1,11 @@
-// MessageParser: the fast path reads the fields on demand in document order
-// (CommandReader); a rejected message then goes through the error path
+// MessageParser: the fast path runs simdjson's stage 1 and reads the fields
+// in document order from its structural index, checking the grammar as it
+// goes (CommandReader); a rejected message then goes through the error path
 // (SettleError), which re-checks UTF-8 and JSON syntax so that it gets one
 // code and offset. The helpers live beside it: core/json_data_validator
-// ("data"), core/json_check (the error path's grammar checker),
-// core/simdjson_stage1_internal.h (stage-1 access), core/message.cc (names).
+// (grammar walk, escapes, atoms), core/json_check (the error path's grammar
+// checker), core/simdjson_stage1_internal.h (stage-1 access),
+// core/message.cc (names).
 #include "wsbench/message_parser.h"
 
 #include <algorithm>
@@ -13,6 +15,7 @@
 #include "absl/status/status.h"
 #include "core/json_check_internal.h"
 #include "core/json_data_validator_internal.h"
+#include "core/simdjson_stage1_internal.h"
 #include "fmt/format.h"
 #include "simdjson.h"
 #include "wsbench/utf8.h"
@@ -34,14 +37,6 @@ std::string_view TrimRight(std::string_view s) {
   return s;
 }
 
-// Whether the string value `name` was sent without escapes, given its raw
-// token (quotes and any whitespace up to the next structural): every escape
-// is longer than what it stands for, so the quoted text is exactly the name
-// plus its two quotes only when none was used.
-bool SentPlain(std::string_view token, std::string_view name) {
-  return TrimRight(token).size() == name.size() + 2;
-}
-
 // Schema fields, as bits for duplicate detection.
 enum : uint32_t {
   kSeenType = 1,
@@ -51,19 +46,33 @@ enum : uint32_t {
   kSeenId = 16,
 };
 
-// One message's fast path: simdjson on demand over [buf, buf + n), fields
-// read once in document order into a Command. A failure records a
-// provisional code, field and offset in `error` (and simdjson's own error)
-// for SettleError to confirm or replace.
+// Whether the key string starting at `key` (its opening quote) is exactly
+// `quoted` ("\"type\"", quotes included). Keys are compared as written: the
+// key's closing quote cannot be escaped when the byte before it is a letter.
+template <size_t N>
+bool KeyIs(const uint8_t* key, const char (&quoted)[N]) {
+  return std::memcmp(key, quoted, N - 1) == 0;
+}
+
+// One message's fast path over simdjson's stage-1 output for [buf, buf + n):
+// the root object's fields are read in document order from the structural
+// index into a Command, and every value's grammar is checked on the way
+// (DataValidator::Walk), so each structural is visited once. String escapes
+// are checked for the whole message by one scan; strings the command keeps
+// are unescaped by simdjson's parse_string only when they hold an escape
+// (otherwise they are views of the message). A failure records a
+// provisional code, field and offset in `error` (and a simdjson error for the
+// reason) for SettleError to confirm or replace.
 class CommandReader {
  public:
   CommandReader(const ParserOptions& options, od::parser& parser,
-                internal::DataValidator& validator, const char* buf, size_t n,
-                MessageErrorInfo& error)
+                internal::DataValidator& validator, uint8_t* strings,
+                const char* buf, size_t n, MessageErrorInfo& error)
       : options_(options),
         parser_(parser),
         validator_(validator),
-        buf_(buf),
+        strings_(strings),
+        bytes_(reinterpret_cast<const uint8_t*>(buf)),
         n_(n),
         error_(error) {}
 
@@ -71,24 +80,19 @@ class CommandReader {
   error_code simd_error() const { return simd_error_; }
 
  private:
-  MessageError Fail(MessageError code, MessageField field, const char* at) {
+  using Pos = const uint32_t*;
+
+  MessageError Fail(MessageError code, MessageField field, const uint8_t* at) {
     error_.code = code;
     error_.field = field;
-    error_.offset = at == nullptr ? 0 : static_cast<uint32_t>(at - buf_);
+    error_.offset = at == nullptr ? 0 : static_cast<uint32_t>(at - bytes_);
     return code;
   }
-  MessageError JsonFail(error_code err, const char* at) {
+  MessageError JsonFail(error_code err, const uint8_t* at) {
     simd_error_ = err;
     return Fail(err == simdjson::DEPTH_ERROR ? MessageError::kTooDeep
                                              : MessageError::kMalformedJson,
                 MessageField::kNone, at);
-  }
-  // A string field: INCORRECT_TYPE is the schema's kMistypedField.
-  MessageError StringFail(error_code err, MessageField field, const char* at) {
-    if (err == simdjson::INCORRECT_TYPE) {
-      return Fail(MessageError::kMistypedField, field, at);
-    }
-    return JsonFail(err, at);
   }
   void SetDetail(std::string_view text) {
     error_.detail_size = static_cast<uint8_t>(
@@ -98,94 +102,155 @@ class CommandReader {
   bool BadChannelName(std::string_view name) const {
     return name.empty() || name.size() > options_.max_channel_bytes;
   }
+  const uint8_t* At(Pos t) const { return bytes_ + *t; }
+  // The raw text of the value [*t, *next) without the whitespace before the
+  // next structural.
+  std::string_view RawValue(Pos t, Pos next) const {
+    return TrimRight(
+        std::string_view(reinterpret_cast<const char*>(At(t)), *next - *t));
+  }
+  // The string at *t (an opening quote, followed by another structural),
+  // unescaped; `plain` when it held no escape (the view is then into the
+  // message). False when simdjson refuses an escape (e.g. a lone surrogate).
+  bool ReadString(Pos t, std::string_view& out, bool& plain);
 
-  MessageError ReadType(od::value value, const char* at, Command& out);
-  MessageError ReadChannels(od::value value, const char* at, Command& out);
-  MessageError ReadChannel(od::value value, const char* at, Command& out);
-  MessageError ReadData(od::value value, const char* at, Command& out);
-  MessageError ReadId(od::value value, const char* at, Command& out);
+  Pos ReadType(Pos t, Command& out);
+  Pos ReadChannels(Pos t, Command& out);
+  Pos ReadChannel(Pos t, Command& out);
+  Pos ReadData(Pos t, Command& out);
+  Pos ReadId(Pos t, Command& out);
   // The fields the command type requires, once the object is read.
   MessageError CheckRequired(uint32_t seen, const Command& out);
 
   const ParserOptions& options_;
   od::parser& parser_;
+  // Stage 1's state once Read has run it.
+  const simdjson::internal::dom_parser_implementation* stage1_ = nullptr;
   internal::DataValidator& validator_;
-  const char* const buf_;
+  uint8_t* strings_;  // Unescaped strings go here.
+  const uint8_t* const bytes_;
   const size_t n_;
+  Pos end_ = nullptr;                         // One past the last structural.
+  const uint8_t* first_backslash_ = nullptr;  // nullptr: none in the message.
   MessageErrorInfo& error_;
   error_code simd_error_ = simdjson::SUCCESS;
   bool have_type_ = false;
 };
 
-MessageError CommandReader::Read(Command& out) {
-  od::document doc;
-  error_code err = parser_.iterate(buf_, n_, n_ + kMessagePadding).get(doc);
-  if (err) return JsonFail(err, nullptr);
-  od::object object;
-  if ((err = doc.get_object().get(object))) {
-    if (err == simdjson::INCORRECT_TYPE) {
-      return Fail(MessageError::kNotAnObject, MessageField::kNone, nullptr);
-    }
-    return JsonFail(err, nullptr);
+bool CommandReader::ReadString(Pos t, std::string_view& out, bool& plain) {
+  const std::string_view raw = RawValue(t, t + 1);  // Quotes included.
+  const uint8_t* content = At(t) + 1;
+  const size_t size = raw.size() - 2;
+  plain = first_backslash_ == nullptr || content + size <= first_backslash_ ||
+          std::memchr(content, '\\', size) == nullptr;
+  if (plain) {
+    out = std::string_view(reinterpret_cast<const char*>(content), size);
+    return true;
   }
+  uint8_t* end = stage1_->parse_string(content, strings_);
+  if (end == nullptr) return false;
+  out = std::string_view(reinterpret_cast<const char*>(strings_),
+                         static_cast<size_t>(end - strings_));
+  strings_ = end;
+  return true;
+}
+
+MessageError CommandReader::Read(Command& out) {
   out.channel_count = 0;
   out.plain_names = 0;
   out.id = {};
   out.channel = {};
   out.data = {};
+  // Stage 1: the structural index; UTF-8, string closing and control
+  // characters in strings checked.
+  od::document doc;
+  error_code err = parser_
+                       .iterate(reinterpret_cast<const char*>(bytes_), n_,
+                                n_ + kMessagePadding)
+                       .get(doc);
+  if (err) return JsonFail(err, nullptr);
+  stage1_ = &internal::StageOne(parser_);
+  const std::span<const uint32_t> index = internal::StructuralIndex(parser_);
+  Pos t = index.data();
+  end_ = t + index.size();
+  if (t == end_) return JsonFail(simdjson::EMPTY, nullptr);
+  const uint8_t* const bytes_end = bytes_ + n_;
+  first_backslash_ = static_cast<const uint8_t*>(std::memchr(bytes_, '\\', n_));
+  if (first_backslash_ != nullptr &&
+      !internal::CheckEscapes(first_backslash_, bytes_end)) {
+    return JsonFail(simdjson::STRING_ERROR, nullptr);
+  }
+  if (*At(t) != '{') {
+    return Fail(MessageError::kNotAnObject, MessageField::kNone, nullptr);
+  }
+  const Pos last = end_ - 1;
+  if (t == last) return JsonFail(simdjson::INCOMPLETE_ARRAY_OR_OBJECT, nullptr);
   uint32_t seen = 0;
-  for (auto field_result : object) {
-    od::field field;
-    if ((err = std::move(field_result).get(field))) {
-      return JsonFail(err, nullptr);
+  if (*At(++t) == '}') goto closed;
+  for (;;) {
+    // At a key: '"', then ':', then the value.
+    if (*At(t) != '"' || last - t < 3 || *At(t + 1) != ':') {
+      return JsonFail(simdjson::TAPE_ERROR, At(t));
     }
-    const od::raw_json_string key = field.key();
-    od::value value = field.value();
-    const char* at = value.raw_json_token().data();
-    // Each known field once (RFC 8259 leaves duplicates open; we refuse).
-    auto first = [&](uint32_t bit, MessageField name) {
-      if (seen & bit) {
-        Fail(MessageError::kDuplicateField, name, at);
-        return false;
+    {
+      const uint8_t* key = At(t);
+      t += 2;
+      const uint8_t* at = At(t);
+      // Each known field once (RFC 8259 leaves duplicates open; we refuse).
+      auto first = [&](uint32_t bit, MessageField name) {
+        if (seen & bit) {
+          Fail(MessageError::kDuplicateField, name, at);
+          return false;
+        }
+        seen |= bit;
+        return true;
+      };
+      Pos next = nullptr;
+      if (KeyIs(key, "\"type\"")) {
+        if (!first(kSeenType, MessageField::kType)) return error_.code;
+        next = ReadType(t, out);
+      } else if (KeyIs(key, "\"channels\"")) {
+        if (!first(kSeenChannels, MessageField::kChannels)) return error_.code;
+        next = ReadChannels(t, out);
+      } else if (KeyIs(key, "\"channel\"")) {
+        if (!first(kSeenChannel, MessageField::kChannel)) return error_.code;
+        next = ReadChannel(t, out);
+      } else if (KeyIs(key, "\"data\"")) {
+        if (!first(kSeenData, MessageField::kData)) return error_.code;
+        next = ReadData(t, out);
+      } else if (KeyIs(key, "\"id\"")) {
+        if (!first(kSeenId, MessageField::kId)) return error_.code;
+        next = ReadId(t, out);
+      } else {
+        // Unknown field: must still be valid JSON, then ignored.
+        next = validator_.Walk(bytes_, t, end_,
+                               std::max(options_.max_depth, 1u) - 1);
+        if (next == nullptr) return JsonFail(simdjson::TAPE_ERROR, at);
       }
-      seen |= bit;
-      return true;
-    };
-    MessageError code = MessageError::kOk;
-    if (key.unsafe_is_equal("type")) {
-      if (!first(kSeenType, MessageField::kType)) return error_.code;
-      code = ReadType(value, at, out);
-    } else if (key.unsafe_is_equal("channels")) {
-      if (!first(kSeenChannels, MessageField::kChannels)) return error_.code;
-      code = ReadChannels(value, at, out);
-    } else if (key.unsafe_is_equal("channel")) {
-      if (!first(kSeenChannel, MessageField::kChannel)) return error_.code;
-      code = ReadChannel(value, at, out);
-    } else if (key.unsafe_is_equal("data")) {
-      if (!first(kSeenData, MessageField::kData)) return error_.code;
-      code = ReadData(value, at, out);
-    } else if (key.unsafe_is_equal("id")) {
-      if (!first(kSeenId, MessageField::kId)) return error_.code;
-      code = ReadId(value, at, out);
-    } else if ((err = validator_.Validate(value, 2))) {
-      // Unknown field: must still be valid JSON, then ignored.
-      return JsonFail(err, at);
+      if (next == nullptr) return error_.code;
+      t = next;
     }
-    if (code != MessageError::kOk) return code;
+    const uint8_t c = *At(t);
+    if (c == '}') break;
+    if (c != ',' || t == last) return JsonFail(simdjson::TAPE_ERROR, At(t));
+    ++t;
   }
+closed:
   // Nothing may follow the root object.
-  const char* trailing = nullptr;
-  if (!doc.current_location().get(trailing)) {
-    return JsonFail(simdjson::TRAILING_CONTENT, trailing);
-  }
+  if (t != last) return JsonFail(simdjson::TRAILING_CONTENT, At(t + 1));
   return CheckRequired(seen, out);
 }
 
-MessageError CommandReader::ReadType(od::value value, const char* at,
-                                     Command& out) {
+CommandReader::Pos CommandReader::ReadType(Pos t, Command& out) {
   std::string_view type;
-  if (error_code err = value.get_string().get(type)) {
-    return StringFail(err, MessageField::kType, at);
+  bool plain;
+  if (*At(t) != '"') {
+    Fail(MessageError::kMistypedField, MessageField::kType, At(t));
+    return nullptr;
+  }
+  if (!ReadString(t, type, plain)) {
+    JsonFail(simdjson::STRING_ERROR, At(t));
+    return nullptr;
   }
   switch (type.size()) {
     case 4:
@@ -208,120 +273,161 @@ MessageError CommandReader::ReadType(od::value value, const char* at,
   }
   if (!have_type_) {
     SetDetail(type);
-    return Fail(MessageError::kUnknownType, MessageField::kType, at);
+    Fail(MessageError::kUnknownType, MessageField::kType, At(t));
+    return nullptr;
   }
-  return MessageError::kOk;
+  return t + 1;
 }
 
-MessageError CommandReader::ReadChannels(od::value value, const char* at,
-                                         Command& out) {
-  od::array array;
-  if (error_code err = value.get_array().get(array)) {
-    return StringFail(err, MessageField::kChannels, at);
+CommandReader::Pos CommandReader::ReadChannels(Pos t, Command& out) {
+  const uint8_t* at = At(t);
+  if (*at != '[') {
+    Fail(MessageError::kMistypedField, MessageField::kChannels, at);
+    return nullptr;
   }
+  const Pos last = end_ - 1;
+  if (t == last) {
+    JsonFail(simdjson::INCOMPLETE_ARRAY_OR_OBJECT, at);
+    return nullptr;
+  }
+  ++t;
   size_t count = 0;
-  for (auto element_result : array) {
-    od::value element;
-    if (error_code err = std::move(element_result).get(element)) {
-      return JsonFail(err, at);
+  if (*At(t) != ']') {
+    for (;;) {
+      const uint8_t* element_at = At(t);
+      std::string_view name;
+      bool plain;
+      if (*element_at != '"') {
+        Fail(MessageError::kMistypedField, MessageField::kChannels, element_at);
+        return nullptr;
+      }
+      if (t == last) {
+        JsonFail(simdjson::INCOMPLETE_ARRAY_OR_OBJECT, element_at);
+        return nullptr;
+      }
+      if (!ReadString(t, name, plain)) {
+        JsonFail(simdjson::STRING_ERROR, element_at);
+        return nullptr;
+      }
+      if (count == kMaxChannelsPerCommand) {
+        Fail(MessageError::kTooManyChannels, MessageField::kChannels,
+             element_at);
+        return nullptr;
+      }
+      if (BadChannelName(name)) {
+        SetDetail(name);
+        Fail(MessageError::kBadChannelName, MessageField::kChannels,
+             element_at);
+        return nullptr;
+      }
+      if (plain) out.plain_names |= 1u << count;
+      out.channel_slots[count++] = name;
+      const uint8_t c = *At(++t);
+      if (c == ']') break;
+      if (c != ',' || t == last) {
+        JsonFail(simdjson::TAPE_ERROR, At(t));
+        return nullptr;
+      }
+      ++t;
     }
-    const std::string_view token = element.raw_json_token();
-    const char* element_at = token.data();
-    std::string_view name;
-    if (error_code err = element.get_string().get(name)) {
-      return StringFail(err, MessageField::kChannels, element_at);
-    }
-    if (count == kMaxChannelsPerCommand) {
-      return Fail(MessageError::kTooManyChannels, MessageField::kChannels,
-                  element_at);
-    }
-    if (BadChannelName(name)) {
-      SetDetail(name);
-      return Fail(MessageError::kBadChannelName, MessageField::kChannels,
-                  element_at);
-    }
-    if (SentPlain(token, name)) out.plain_names |= 1u << count;
-    out.channel_slots[count++] = name;
+  }
+  if (t == last) {
+    JsonFail(simdjson::INCOMPLETE_ARRAY_OR_OBJECT, At(t));
+    return nullptr;
   }
   out.channel_count = static_cast<uint8_t>(count);
-  return MessageError::kOk;
+  return t + 1;
 }
 
-MessageError CommandReader::ReadChannel(od::value value, const char* at,
-                                        Command& out) {
-  const std::string_view token = value.raw_json_token();
+CommandReader::Pos CommandReader::ReadChannel(Pos t, Command& out) {
+  const uint8_t* at = At(t);
   std::string_view name;
-  if (error_code err = value.get_string().get(name)) {
-    return StringFail(err, MessageField::kChannel, at);
+  bool plain;
+  if (*at != '"') {
+    Fail(MessageError::kMistypedField, MessageField::kChannel, at);
+    return nullptr;
+  }
+  if (t == end_ - 1) {
+    JsonFail(simdjson::INCOMPLETE_ARRAY_OR_OBJECT, at);
+    return nullptr;
+  }
+  if (!ReadString(t, name, plain)) {
+    JsonFail(simdjson::STRING_ERROR, at);
+    return nullptr;
   }
   if (BadChannelName(name)) {
     SetDetail(name);
-    return Fail(MessageError::kBadChannelName, MessageField::kChannel, at);
+    Fail(MessageError::kBadChannelName, MessageField::kChannel, at);
+    return nullptr;
   }
-  if (SentPlain(token, name)) out.plain_names |= Command::kPlainChannelBit;
+  if (plain) out.plain_names |= Command::kPlainChannelBit;
   out.channel = name;
-  return MessageError::kOk;
+  return t + 1;
 }
 
-MessageError CommandReader::ReadData(od::value value, const char* at,
-                                     Command& out) {
-  od::json_type type;
-  if (error_code err = value.type().get(type)) return JsonFail(err, at);
-  if (type != od::json_type::object && type != od::json_type::array) {
-    // A scalar's token is its whole text (plus trailing whitespace).
-    out.data = TrimRight(value.raw_json_token());
-    if (error_code err = validator_.Validate(value, 2))
-      return JsonFail(err, at);
-    return MessageError::kOk;
-  }
-  // Skip the container with simdjson (bracket matching over the structural
-  // index), then check its grammar over the structural index: much cheaper
-  // than walking it value by value on demand.
-  std::string_view raw;
-  error_code err;
-  if (type == od::json_type::object) {
-    od::object container;
-    if (!(err = value.get_object().get(container))) {
-      err = container.raw_json().get(raw);
-    }
-  } else {
-    od::array container;
-    if (!(err = value.get_array().get(container))) {
-      err = container.raw_json().get(raw);
-    }
-  }
-  if (err) return JsonFail(err, at);
-  out.data = TrimRight(raw);
+CommandReader::Pos CommandReader::ReadData(Pos t, Command& out) {
   // data sits at depth 2 (inside the root object).
-  if (options_.validate_data &&
-      !validator_.ValidateContainer(parser_, buf_, n_, out.data,
-                                    std::max(options_.max_depth, 2u) - 1)) {
-    return JsonFail(simdjson::TAPE_ERROR, at);
+  const Pos next = options_.validate_data
+                       ? validator_.Walk(bytes_, t, end_,
+                                         std::max(options_.max_depth, 2u) - 1)
+                       : validator_.Skip(bytes_, t, end_);
+  if (next == nullptr) {
+    JsonFail(simdjson::TAPE_ERROR, At(t));
+    return nullptr;
   }
-  return MessageError::kOk;
+  out.data = RawValue(t, next);
+  return next;
 }
 
-MessageError CommandReader::ReadId(od::value value, const char* at,
-                                   Command& out) {
-  od::json_type type;
-  if (error_code err = value.type().get(type)) return JsonFail(err, at);
-  const std::string_view token = value.raw_json_token();
-  if (type == od::json_type::number) {
-    int64_t id;
-    if (error_code err = value.get_int64().get(id)) {
-      if (!internal::IsJsonNumber(token)) return JsonFail(err, at);
-      return Fail(MessageError::kMistypedField, MessageField::kId, at);
-    }
-  } else if (type == od::json_type::string) {
-    std::string_view id;
-    if (error_code err = value.get_string().get(id)) return JsonFail(err, at);
-  } else {
-    if (error_code err = validator_.Validate(value, 2))
-      return JsonFail(err, at);
-    return Fail(MessageError::kMistypedField, MessageField::kId, at);
+// Whether the number token at p (valid JSON number grammar, ended by `end`)
+// is an integer within int64_t.
+bool IsInt64(const uint8_t* p, const uint8_t* end) {
+  const bool negative = *p == '-';
+  const uint8_t* digits = p + negative;
+  const uint8_t* q = digits;
+  while (q < end && internal::IsDigit(*q)) ++q;
+  if (q < end && !internal::IsJsonSpace(*q)) return false;  // '.', 'e', 'E'.
+  const size_t count = static_cast<size_t>(q - digits);
+  if (count < 19) return true;
+  if (count > 19) return false;
+  const char* limit = negative ? "9223372036854775808" : "9223372036854775807";
+  return std::memcmp(digits, limit, 19) <= 0;
+}
+
+CommandReader::Pos CommandReader::ReadId(Pos t, Command& out) {
+  const uint8_t* at = At(t);
+  const uint8_t c = *at;
+  if (t == end_ - 1) {
+    JsonFail(simdjson::INCOMPLETE_ARRAY_OR_OBJECT, at);
+    return nullptr;
   }
-  out.id = TrimRight(token);
-  return MessageError::kOk;
+  if (c == '"') {
+    std::string_view id;
+    bool plain;
+    if (!ReadString(t, id, plain)) {
+      JsonFail(simdjson::STRING_ERROR, at);
+      return nullptr;
+    }
+  } else if (c == '-' || internal::IsDigit(c)) {
+    if (!internal::CheckScalar(at, At(t + 1))) {
+      JsonFail(simdjson::NUMBER_ERROR, at);
+      return nullptr;
+    }
+    if (!IsInt64(at, At(t + 1))) {
+      Fail(MessageError::kMistypedField, MessageField::kId, at);
+      return nullptr;
+    }
+  } else {
+    if (validator_.Walk(bytes_, t, end_,
+                        std::max(options_.max_depth, 1u) - 1) == nullptr) {
+      JsonFail(simdjson::TAPE_ERROR, at);
+      return nullptr;
+    }
+    Fail(MessageError::kMistypedField, MessageField::kId, at);
+    return nullptr;
+  }
+  out.id = RawValue(t, t + 1);
+  return t + 1;
 }
 
 MessageError CommandReader::CheckRequired(uint32_t seen, const Command& out) {
@@ -407,6 +513,9 @@ struct MessageParser::Impl {
   explicit Impl(uint32_t max_depth) : validator(max_depth) {}
 
   od::parser parser;
+  // Unescaped strings of one message (simdjson's parse_string writes whole
+  // blocks, so with slack past the longest message's strings).
+  std::unique_ptr<uint8_t[]> strings;
   std::unique_ptr<char[]> padded;
   size_t padded_capacity = 0;
   internal::DataValidator validator;
@@ -422,6 +531,7 @@ MessageParser::MessageParser(ParserOptions options)
       simdjson::SUCCESS) {
     impl_->parser = od::parser();
   }
+  impl_->strings.reset(new uint8_t[capacity + 4 * kMessagePadding]);
   impl_->padded_capacity = capacity + kMessagePadding;
   impl_->padded.reset(new char[impl_->padded_capacity]);
   std::memset(impl_->padded.get(), ' ', impl_->padded_capacity);
@@ -448,8 +558,8 @@ MessageError MessageParser::Parse(std::string_view message, size_t capacity,
     buf = impl_->padded.get();
     ++copies_;
   }
-  CommandReader reader(options_, impl_->parser, impl_->validator, buf, n,
-                       error_);
+  CommandReader reader(options_, impl_->parser, impl_->validator,
+                       impl_->strings.get(), buf, n, error_);
   if (reader.Read(out) == MessageError::kOk) return MessageError::kOk;
   SettleError(buf, n, options_.max_depth, reader.simd_error(), error_);
   return error_.code;

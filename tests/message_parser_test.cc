@@ -1,14 +1,15 @@
 #include "wsbench/message_parser.h"
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
-
-#include <random>
 
 #include "gtest/gtest.h"
 #include "simdjson.h"
@@ -346,6 +347,102 @@ TEST(MessageParserTest, ParserIsReusedAcrossMessages) {
     ASSERT_EQ(parser.Parse(R"({"type":"ping","id":5})", command), MessageError::kOk);
     EXPECT_TRUE(command.data.empty());
     EXPECT_EQ(command.id, "5");
+  }
+}
+
+// The root object's own grammar is checked over the structural index as
+// strictly as "data"'s, whatever the padding after the message holds.
+TEST(MessageParserTest, RootGrammarIsCheckedWhateverThePaddingHolds) {
+  MessageParser parser;
+  Command command;
+  const std::pair<const char*, MessageError> cases[] = {
+      {R"({"type":"ping","id":1,})", MessageError::kMalformedJson},
+      {R"({"type":"ping" "id":1})", MessageError::kMalformedJson},
+      {R"({"type":"ping","id":1])", MessageError::kMalformedJson},
+      {R"({"type" "ping","id":1})", MessageError::kMalformedJson},
+      {R"({"type":"ping",,"id":1})", MessageError::kMalformedJson},
+      {R"({,"type":"ping","id":1})", MessageError::kMalformedJson},
+      {R"({"type":"ping","id":1}})", MessageError::kMalformedJson},
+      {R"({"type":"ping","id":1} {})", MessageError::kMalformedJson},
+      {R"({"type":"ping","id":1,"x":[})", MessageError::kMalformedJson},
+      {R"({"type":"ping","id":1,"x":{"a":1]})", MessageError::kMalformedJson},
+      {R"({"type":"ping","id":1,"a\x":1})", MessageError::kMalformedJson},
+      {R"({"type":"ping","id":1,"x":tru})", MessageError::kMalformedJson},
+      {R"({"type":"subscribe","channels":["a" "b"]})",
+       MessageError::kMalformedJson},
+      {R"({"type":"subscribe","channels":["a",]})",
+       MessageError::kMalformedJson},
+      {R"({"type":"subscribe","channels":["a"})", MessageError::kMalformedJson},
+      {R"({"type":"ping","id":1,"x":[)", MessageError::kTruncated},
+      {R"({"type":"subscribe","channels":["a",)", MessageError::kTruncated},
+      {R"({"type":"ping","id":1)", MessageError::kTruncated},
+      {R"({"type":"ping","id":)", MessageError::kTruncated},
+      {R"({"type":"ping","id":1,"x":1)", MessageError::kTruncated},
+      {R"({"type":"ping","id":1,"x":true)", MessageError::kTruncated},
+      {R"({"type")", MessageError::kTruncated},
+      {R"({)", MessageError::kTruncated},
+      {R"(   )", MessageError::kTruncated},
+      {R"([1,2])", MessageError::kNotAnObject},
+      {R"(  "ping" )", MessageError::kNotAnObject},
+      {R"(7)", MessageError::kNotAnObject},
+      {R"({"type":"ping","id":1,"type":"ping"})",
+       MessageError::kDuplicateField},
+      {R"({"type":7,"id":1})", MessageError::kMistypedField},
+      {R"({"type":"publish","channel":["c"],"data":1})",
+       MessageError::kMistypedField},
+      {R"({"type":"subscribe","channels":"c"})", MessageError::kMistypedField},
+      {R"({})", MessageError::kMissingField},
+  };
+  for (const std::string padding :
+       {std::string(kMessagePadding, ' '), std::string(kMessagePadding, '}'),
+        std::string(kMessagePadding, ']'), std::string(kMessagePadding, '"'),
+        std::string(kMessagePadding, '1')}) {
+    for (const auto& [text, want] : cases) {
+      std::string buffer = std::string(text) + padding;
+      const std::string_view message(buffer.data(), std::strlen(text));
+      EXPECT_EQ(parser.Parse(message, buffer.size(), command), want)
+          << text << " + '" << padding[0] << "': " << parser.last_status();
+      EXPECT_EQ(parser.Parse(message, command), want) << text << " (copied)";
+    }
+  }
+}
+
+TEST(MessageParserTest, EscapedStringsAreUnescapedAndIdsAreInt64) {
+  MessageParser parser;
+  Command command;
+  ASSERT_EQ(parser.Parse(R"({"type":"pin\u0067","id":1})", command),
+            MessageError::kOk);
+  EXPECT_EQ(command.type, CommandType::kPing);
+  ASSERT_EQ(
+      parser.Parse(
+          R"({"type":"publish","channel":"a\/b\u00e9","data":{"k":"\ud800"}})",
+          command),
+      MessageError::kOk);
+  EXPECT_EQ(command.channel, "a/b\xc3\xa9");
+  EXPECT_EQ(command.data, R"({"k":"\ud800"})");
+  EXPECT_EQ(command.plain_names, 0u);
+  // A lone surrogate in a string the command keeps cannot be unescaped.
+  EXPECT_EQ(parser.Parse(R"({"type":"ping","id":"\ud800"})", command),
+            MessageError::kMalformedJson);
+  for (const std::string id :
+       {"0", "-0", "9223372036854775807", "-9223372036854775808",
+        "1234567890123456789", "-1"}) {
+    const std::string text = R"({"type":"ping","id":)" + id + " }";
+    ASSERT_EQ(parser.Parse(text, command), MessageError::kOk) << text;
+    EXPECT_EQ(command.id, id);
+  }
+  for (const char* id : {"9223372036854775808", "-9223372036854775809",
+                         "12345678901234567890123", "1.0", "1e2", "-1E-2",
+                         "[1]", "{}", "false"}) {
+    const std::string text = std::string(R"({"type":"ping","id":)") + id + "}";
+    EXPECT_EQ(parser.Parse(text, command), MessageError::kMistypedField)
+        << text;
+    EXPECT_EQ(parser.last_error().field, MessageField::kId) << text;
+  }
+  for (const char* id : {"01", "-", "1.", "+1", "--1", "1e", "[1,]", "nul"}) {
+    const std::string text = std::string(R"({"type":"ping","id":)") + id + "}";
+    EXPECT_EQ(parser.Parse(text, command), MessageError::kMalformedJson)
+        << text;
   }
 }
 
