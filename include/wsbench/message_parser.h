@@ -1,11 +1,12 @@
 // MessageParser: turns client JSON text messages into typed Commands (see
-// wsbench/message.h for the schema) with simdjson's on-demand API, validating
-// as it goes, without allocating per message.
+// wsbench/message.h for the schema) from simdjson's stage-1 structural index,
+// validating as it goes, without allocating per message.
 //
-// Data layout: one simdjson::ondemand::parser (structural index + string
-// scratch, sized once for max_message_bytes), one padded copy buffer of
-// max_message_bytes + kMessagePadding bytes, and the last error. Both are
-// allocated in the constructor and reused, so Parse never allocates.
+// Data layout: one simdjson::ondemand::parser (its stage 1 and structural
+// index, sized once for max_message_bytes), a scratch buffer for unescaped
+// strings, one padded copy buffer of max_message_bytes + kMessagePadding
+// bytes, and the last error. All are allocated in the constructor and reused,
+// so Parse never allocates.
 //
 // Padding: simdjson reads up to kMessagePadding bytes past the end of the
 // input. Parse(message, capacity) parses in place when the caller says that
@@ -14,13 +15,15 @@
 // the parser's padded buffer (one memcpy).
 //
 // Cost: one pass. simdjson stage 1 indexes the whole message and validates
-// its UTF-8 (about 60 ns + 0.5 ns/byte here); the fields are then read once in
-// document order. "data" is kept as raw JSON text but still fully validated
+// its UTF-8 (about 60 ns + 0.5 ns/byte here); one grammar walk over stage 1's
+// structural index (not over every byte) then reads the fields in document
+// order and checks every value, and one scan for backslashes checks the string
+// escapes. "data" is kept as raw JSON text but still fully validated
 // (structure, literals, numbers and string escapes; ParserOptions::
-// validate_data) after simdjson has bracket-matched it, by a grammar walk over
-// stage 1's structural index (not over every byte), so a server never relays
-// malformed JSON inside its event envelope; channel names are unescaped into
-// simdjson's string scratch. Errors cost more: the message is re-scanned by
+// validate_data), so a server never relays malformed JSON inside its event
+// envelope; strings the command keeps (type, channel names, a string id) are
+// views of the message unless they hold an escape, and then unescaped by
+// simdjson into the parser's scratch. Errors cost more: the message is re-scanned by
 // a scalar UTF-8 and JSON checker so that each rejected message gets exactly
 // one code (see MessageError for the precedence) and the byte where the
 // problem is. Rejections are ordinary results, never exceptions.
@@ -57,9 +60,9 @@ struct ParserOptions {
   // Deepest nesting of objects/arrays (the root object is depth 1).
   uint32_t max_depth = 32;
   // Check that "data" is valid JSON before handing it out as raw text (its
-  // UTF-8 is always checked). Off, "data" is only bracket-matched by simdjson:
-  // cheaper, but a malformed payload such as [1 2] would be relayed and its
-  // nesting depth is not limited.
+  // UTF-8 and string escapes are always checked). Off, a container "data" is
+  // only bracket-matched: cheaper, but a malformed payload such as [1 2]
+  // would be relayed and its nesting depth is not limited.
   bool validate_data = true;
 };
 
