@@ -38,7 +38,8 @@ static_assert(std::endian::native == std::endian::little,
 // A scalar atom (true/false/null/number) starting at p whose token ends
 // before `next` (the next structural): the grammar must consume it up to
 // whitespace or `next`.
-inline bool CheckAtom(const uint8_t* p, const uint8_t* next) {
+[[gnu::always_inline]] inline bool CheckAtom(const uint8_t* p,
+                                             const uint8_t* next) {
   // `next` is inside the message and is a structural character or an atom
   // preceded by whitespace, so the loops below stop by `next` unguarded.
   const uint8_t* q = p;
@@ -90,18 +91,40 @@ bool CheckScalar(const uint8_t* p, const uint8_t* next) {
   return CheckAtom(p, next);
 }
 
-DataValidator::DataValidator(uint32_t max_depth)
-    : stack_(std::max(max_depth, 2u) + 1, 0) {}
+namespace {
 
-// Grammar walk over the structural index with an explicit container stack.
-// Every step to the next structural is bounded by `last`: the index of a
-// malformed message need not balance its brackets.
-const uint32_t* DataValidator::Walk(const uint8_t* bytes, const uint32_t* t,
-                                    const uint32_t* end, uint32_t limit) {
-  const uint32_t* const last = end - 1;
-  if (t >= end || stack_.size() < static_cast<size_t>(limit) + 1) {
-    return nullptr;
-  }
+// Container kinds of the open levels (true: object), innermost on top, as the
+// bits of one word: for walks at most 64 levels deep, kept in a register.
+class BitStack {
+ public:
+  void Push(bool object) { bits_ = bits_ << 1 | uint64_t{object}; }
+  void Pop() { bits_ >>= 1; }
+  bool InObject() const { return (bits_ & 1) != 0; }
+
+ private:
+  uint64_t bits_ = 0;
+};
+
+// The same for any depth: one byte per level in a caller's buffer.
+class ByteStack {
+ public:
+  explicit ByteStack(uint8_t* levels) : top_(levels) {}
+  void Push(bool object) { *++top_ = object; }
+  void Pop() { --top_; }
+  bool InObject() const { return *top_ != 0; }
+
+ private:
+  uint8_t* top_;
+};
+
+// Grammar walk of the container opening at *t over the structural index, up
+// to `last` (every step to the next structural is bounded: the index of a
+// malformed message need not balance its brackets). Returns the structural
+// after the container, or nullptr.
+template <class Stack>
+const uint32_t* WalkContainer(const uint8_t* bytes, const uint32_t* t,
+                              const uint32_t* const last, uint32_t limit,
+                              Stack stack) {
 #define WSBENCH_NEXT_STRUCTURAL()  \
   do {                             \
     if (t == last) return nullptr; \
@@ -122,11 +145,11 @@ value:  // At a value.
   switch (c) {
     case '{':
       if (++depth > limit) return nullptr;
-      stack_[depth] = 1;
+      stack.Push(true);
       goto object;
     case '[':
       if (++depth > limit) return nullptr;
-      stack_[depth] = 0;
+      stack.Push(false);
       WSBENCH_NEXT_STRUCTURAL();
       if (c == ']') goto close;
       goto value;
@@ -138,21 +161,43 @@ value:  // At a value.
     case ':':
       return nullptr;
     default:
+      // Inside a container an atom is always followed by a structural.
       if (t == last || !CheckAtom(bytes + t[0], bytes + t[1])) return nullptr;
   }
-after_value:
-  if (depth == 0) return t == last ? nullptr : t + 1;
+after_value:  // Inside a container, after one of its values.
   WSBENCH_NEXT_STRUCTURAL();
   if (c == ',') {
     WSBENCH_NEXT_STRUCTURAL();
-    if (stack_[depth]) goto field;
+    if (stack.InObject()) goto field;
     goto value;
   }
-  if (c != (stack_[depth] ? '}' : ']')) return nullptr;
+  if (c != (stack.InObject() ? '}' : ']')) return nullptr;
 close:
-  --depth;
+  stack.Pop();
+  if (--depth == 0) return t == last ? nullptr : t + 1;
   goto after_value;
 #undef WSBENCH_NEXT_STRUCTURAL
+}
+
+}  // namespace
+
+DataValidator::DataValidator(uint32_t max_depth)
+    : stack_(std::max(max_depth, 2u) + 1, 0) {}
+
+const uint32_t* DataValidator::Walk(const uint8_t* bytes, const uint32_t* t,
+                                    const uint32_t* end, uint32_t limit) {
+  if (t >= end) return nullptr;
+  const uint32_t* const last = end - 1;
+  const uint8_t c = bytes[*t];
+  if (c == '{' || c == '[') {
+    if (limit <= 64) return WalkContainer(bytes, t, last, limit, BitStack());
+    if (stack_.size() < static_cast<size_t>(limit) + 1) return nullptr;
+    return WalkContainer(bytes, t, last, limit, ByteStack(stack_.data()));
+  }
+  if (t == last) return nullptr;  // A value is followed by a structural.
+  if (c == '"') return t + 1;
+  if (c == ']' || c == '}' || c == ',' || c == ':') return nullptr;
+  return CheckAtom(bytes + t[0], bytes + t[1]) ? t + 1 : nullptr;
 }
 
 const uint32_t* DataValidator::Skip(const uint8_t* bytes, const uint32_t* t,

@@ -51,7 +51,7 @@ class DataValidator {
                        const uint32_t* end);
 
  private:
-  // Walk's container kinds by depth (1: object).
+  // Container kinds by depth (1: object) for walks deeper than 64 levels.
   std::vector<uint8_t> stack_;
 };
 
