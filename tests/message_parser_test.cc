@@ -307,6 +307,43 @@ TEST(MessageParserTest, DepthLimit) {
             MessageError::kTooDeep);
 }
 
+// Past 64 levels the grammar walk keeps its container stack in memory
+// instead of a register word; both must check the same grammar and limit.
+TEST(MessageParserTest, DeepLimitsBeyondSixtyFourLevels) {
+  for (const uint32_t max_depth : {32u, 64u, 65u, 66u, 100u}) {
+    ParserOptions options;
+    options.max_depth = max_depth;
+    MessageParser parser(options);
+    Command command;
+    auto publish = [](const std::string& data) {
+      return R"({"type":"publish","channel":"c","data":)" + data + "}";
+    };
+    auto nested = [](uint32_t levels, const char* inner) {
+      std::string data;
+      for (uint32_t i = 0; i < levels; ++i) data += i % 2 ? R"({"k":)" : "[";
+      data += inner;
+      for (uint32_t i = levels; i-- > 0;) data += i % 2 ? "}" : "]";
+      return data;
+    };
+    const uint32_t deepest = max_depth - 1;  // The root object is level 1.
+    EXPECT_EQ(parser.Parse(publish(nested(deepest, "1")), command),
+              MessageError::kOk)
+        << max_depth << parser.last_status();
+    EXPECT_EQ(command.data, nested(deepest, "1"));
+    EXPECT_EQ(parser.Parse(publish(nested(deepest + 1, "1")), command),
+              MessageError::kTooDeep)
+        << max_depth;
+    EXPECT_EQ(parser.Parse(publish(nested(deepest, "1,]")), command),
+              MessageError::kMalformedJson)
+        << max_depth;
+    std::string swapped = nested(deepest, "1");
+    std::swap(swapped[swapped.size() - 1], swapped[swapped.size() - 2]);
+    EXPECT_EQ(parser.Parse(publish(swapped), command),
+              MessageError::kMalformedJson)
+        << max_depth << " " << swapped;
+  }
+}
+
 TEST(MessageParserTest, PaddedInputIsParsedInPlace) {
   MessageParser parser;
   Command command;
