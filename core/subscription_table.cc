@@ -132,7 +132,10 @@ SubscriptionTable::SubscriptionTable(SubscriptionTableOptions options)
 SubscriptionTable::~SubscriptionTable() = default;
 
 void SubscriptionTable::ResizeConnections(uint32_t n) {
-  if (n > connections_.size()) connections_.resize(n);
+  if (n > connections_.size()) {
+    connections_.resize(n);
+    listed_.resize((size_t{n} + 63) / 64, 0);
+  }
 }
 
 absl::Status SubscriptionTable::ValidateName(std::string_view name) const {
@@ -184,6 +187,7 @@ SubscribeResult SubscriptionTable::AddMember(ConnIndex conn, uint32_t channel) {
   ConnChannels& list = connections_[conn];
   Channel& c = *channels_[channel];
   list.push_back(Membership{channel, static_cast<uint32_t>(c.subscribers.size())});
+  if (list.size() == 1) listed_[conn / 64] |= uint64_t{1} << (conn % 64);
   c.subscribers.push_back(conn);
   c.back.push_back(static_cast<uint32_t>(list.size() - 1));
   ++subscriptions_;
@@ -263,6 +267,7 @@ void SubscriptionTable::RemoveAt(ConnIndex conn, size_t conn_pos) {
     channels_[moved.channel]->back[moved.position] = static_cast<uint32_t>(conn_pos);
   }
   list.pop_back();
+  if (list.empty()) listed_[conn / 64] &= ~(uint64_t{1} << (conn % 64));
   --subscriptions_;
   if (c.subscribers.empty()) DropChannel(m.channel);
 }
@@ -298,7 +303,7 @@ UnsubscribeResult SubscriptionTable::Unsubscribe(ConnIndex conn, ChannelId chann
 }
 
 size_t SubscriptionTable::RemoveConnection(ConnIndex conn) {
-  if (conn >= connections_.size()) return 0;
+  if (conn >= connections_.size() || !Listed(conn)) return 0;
   ConnChannels& list = connections_[conn];
   const size_t n = list.size();
   // Removing from the back never moves another entry of this list.
@@ -337,7 +342,8 @@ size_t SubscriptionTable::MemoryUsage() const {
   size_t bytes = channels_.capacity() * sizeof(channels_[0]) +
                  free_channels_.capacity() * sizeof(uint32_t) +
                  connections_.capacity() * sizeof(ConnChannels) +
-                 index_.capacity() * sizeof(IndexSlot);
+                 index_.capacity() * sizeof(IndexSlot) +
+                 listed_.capacity() * sizeof(uint64_t);
   for (const auto& c : channels_) {
     bytes += sizeof(Channel) + c->subscribers.capacity() * sizeof(ConnIndex) +
              c->back.capacity() * sizeof(uint32_t);
@@ -385,6 +391,11 @@ absl::Status SubscriptionTable::CheckConsistency() const {
   for (ConnIndex conn = 0; conn < connections_.size(); ++conn) {
     const ConnChannels& list = connections_[conn];
     subs += list.size();
+    if (Listed(conn) == list.empty()) {
+      return absl::InternalError(fmt::format(
+          "connection {}: listed bit disagrees with its {} channels", conn,
+          list.size()));
+    }
     for (size_t k = 0; k < list.size(); ++k) {
       const Membership& m = list[k];
       if (m.channel >= channels_.size() || (channels_[m.channel]->generation & 1) == 0) {

@@ -120,7 +120,7 @@ TEST(SubscriptionTableTest, RemoveConnectionRemovesEverything) {
   EXPECT_TRUE(t.CheckConsistency().ok());
 }
 
-TEST(SubscriptionTableTest, SwapRemoveKeepsBackIndices) {
+TEST(SubscriptionTableTest, SwapRemoveKeepsPositions) {
   SubscriptionTable t;
   t.ResizeConnections(10);
   for (ConnIndex c = 0; c < 10; ++c) {
@@ -139,6 +139,57 @@ TEST(SubscriptionTableTest, SwapRemoveKeepsBackIndices) {
   EXPECT_EQ(t.name(chans[0]), "y");
   EXPECT_TRUE(t.IsSubscribed(3, chans[0]));
   EXPECT_FALSE(t.IsSubscribed(3, *t.Find("x")));
+}
+
+// The subscriber moved into a hole has its position fixed in its own list,
+// also when that list lives on the heap (more than 7 channels) and the
+// channel's entry is deep in it.
+TEST(SubscriptionTableTest, SwapRemoveFixesTheMovedSubscribersHeapList) {
+  SubscriptionTable t;
+  t.ResizeConnections(4);
+  for (int k = 0; k < 20; ++k) {
+    const std::string name = "ch" + std::to_string(k);
+    for (ConnIndex c = 0; c < 4; ++c) ASSERT_TRUE(t.Subscribe(c, name).ok());
+  }
+  // Connection 3 is last in every channel: each removal of connection 0
+  // moves it into position 0.
+  for (int k = 19; k >= 0; k -= 2) {
+    ASSERT_EQ(*t.Unsubscribe(0, "ch" + std::to_string(k)),
+              UnsubscribeResult::kUnsubscribed);
+    ASSERT_TRUE(t.CheckConsistency().ok()) << t.CheckConsistency();
+  }
+  const ChannelId ch19 = *t.Find("ch19");
+  ASSERT_EQ(t.subscribers(ch19).size(), 3u);
+  EXPECT_EQ(t.subscribers(ch19)[0], 3u);
+  // Removing the moved entry again uses the fixed position.
+  ASSERT_EQ(*t.Unsubscribe(3, "ch19"), UnsubscribeResult::kUnsubscribed);
+  EXPECT_EQ(t.channel_count_of(3), 19u);
+  EXPECT_EQ(t.RemoveConnection(3), 19u);
+  EXPECT_EQ(t.RemoveConnection(0), 10u);
+  ASSERT_TRUE(t.CheckConsistency().ok()) << t.CheckConsistency();
+  EXPECT_EQ(t.subscription_count(), 40u);
+  EXPECT_EQ(t.channel_count(), 20u);
+}
+
+// RemoveConnection skips connections on no channel by a bitmap; the bit
+// follows the list through emptying and refilling, in either order.
+TEST(SubscriptionTableTest, RemoveConnectionAfterEmptyingAndRefilling) {
+  SubscriptionTable t;
+  t.ResizeConnections(130);
+  ASSERT_TRUE(t.Subscribe(129, "a").ok());
+  ASSERT_TRUE(t.Subscribe(64, "a").ok());
+  ASSERT_EQ(*t.Unsubscribe(129, "a"), UnsubscribeResult::kUnsubscribed);
+  EXPECT_EQ(t.RemoveConnection(129), 0u);
+  ASSERT_TRUE(t.Subscribe(129, "b").ok());
+  ASSERT_TRUE(t.Subscribe(129, "a").ok());
+  ASSERT_TRUE(t.CheckConsistency().ok()) << t.CheckConsistency();
+  EXPECT_EQ(t.RemoveConnection(63), 0u);
+  EXPECT_EQ(t.RemoveConnection(129), 2u);
+  EXPECT_EQ(t.RemoveConnection(129), 0u);
+  EXPECT_EQ(t.subscription_count(), 1u);
+  EXPECT_EQ(t.RemoveConnection(64), 1u);
+  EXPECT_EQ(t.channel_count(), 0u);
+  ASSERT_TRUE(t.CheckConsistency().ok()) << t.CheckConsistency();
 }
 
 TEST(SubscriptionTableTest, ForEachChannelVisitsLiveChannels) {

@@ -121,7 +121,9 @@ class SubscriptionTable {
   absl::StatusOr<UnsubscribeResult> Unsubscribe(ConnIndex conn, std::string_view name);
   UnsubscribeResult Unsubscribe(ConnIndex conn, ChannelId channel);
 
-  // Removes every subscription of `conn` (on close); returns how many.
+  // Removes every subscription of `conn` (on close); returns how many. For a
+  // connection on no channel it reads one bit of a dense bitmap, not the
+  // connection's list.
   size_t RemoveConnection(ConnIndex conn);
 
   // The live channel called `name`, if any.
@@ -274,6 +276,13 @@ class SubscriptionTable {
   std::vector<IndexSlot> index_;  // Power-of-two size (or empty).
   size_t index_used_ = 0;
   std::vector<ConnChannels> connections_;
+  // Bit c set while connection c holds at least one channel: a dense bitmap
+  // (12 KiB per 100K connections) so RemoveConnection of a connection on no
+  // channel, the common close, does not touch its 64-byte list line.
+  std::vector<uint64_t> listed_;
+  bool Listed(ConnIndex conn) const {
+    return (listed_[conn / 64] >> (conn % 64) & 1) != 0;
+  }
   size_t live_channels_ = 0;
   size_t subscriptions_ = 0;
   uint64_t channels_created_ = 0;
