@@ -175,8 +175,9 @@ class BroadcastWorkload : public Workload {
     for (int32_t c = 0; c < connections_; ++c) {
       if ((c & 0x3FFF) == 0 && StopRequested()) return StopStatus();
       if (listens[c]) {
-        writers_.push_back(Writer{.conn = static_cast<ConnIndex>(c),
-                                  .full_check = full_check_[c] != 0});
+        writers_.push_back(
+            Writer{.conn_and_flag = static_cast<ConnIndex>(c) |
+                                    (full_check_[c] ? Writer::kFullCheck : 0)});
       }
     }
 
@@ -307,7 +308,7 @@ class BroadcastWorkload : public Workload {
     }
     if (((i + 1) & (kDrainEvery - 1)) == 0 || i + 1 == publishes_) {
       for (Writer& w : writers_) {
-        if (queues_[w.conn].empty()) continue;
+        if (queues_[w.conn()].empty()) continue;
         const uint64_t d0 = recorder.Now();
         DrainQueue(w);
         const uint64_t d1 = recorder.Now();
@@ -335,8 +336,8 @@ class BroadcastWorkload : public Workload {
     std::vector<uint32_t> count(connections_, 0);
     std::vector<uint64_t> checksum(connections_, 0);
     for (const Writer& w : writers_) {
-      count[w.conn] = w.count;
-      checksum[w.conn] = w.checksum;
+      count[w.conn()] = w.count;
+      checksum[w.conn()] = w.checksum;
     }
     for (int32_t c = 0; c < connections_; ++c) {
       if (count[c] != expected_count_[c] ||
@@ -379,13 +380,18 @@ class BroadcastWorkload : public Workload {
 
   // A connection's writer: its queue's consumer state (running checksum of
   // what it wrote, frames written, whether it hashes every byte). The writer
-  // loop walks these in connection order; each holds its connection's index.
+  // loop walks these in connection order; each holds its connection's index
+  // with the full-check flag in the top bit (16 bytes: the walk streams
+  // ~20K of them per drain at maximum, beside the queues' lines).
   struct Writer {
-    ConnIndex conn = 0;
+    static constexpr ConnIndex kFullCheck = ConnIndex{1} << 31;
+    ConnIndex conn_and_flag = 0;
     uint32_t count = 0;
     uint64_t checksum = 0;
-    bool full_check = false;
+    ConnIndex conn() const { return conn_and_flag & ~kFullCheck; }
+    bool full_check() const { return (conn_and_flag & kFullCheck) != 0; }
   };
+  static_assert(sizeof(Writer) == 16);
 
   // The consumer side: every listening connection's queue, drained in order.
   void DrainAll() {
@@ -399,8 +405,8 @@ class BroadcastWorkload : public Workload {
     const size_t n = writers_.size();
     size_t k = 0;
     for (; k + kAhead < n; ++k) {
-      __builtin_prefetch(&queues_[writers[k + kAhead].conn], 1, 3);
-      queues_[writers[k + kAhead / 2].conn].PrefetchHead();
+      __builtin_prefetch(&queues_[writers[k + kAhead].conn()], 1, 3);
+      queues_[writers[k + kAhead / 2].conn()].PrefetchHead();
       DrainQueue(writers[k]);
     }
     for (; k < n; ++k) DrainQueue(writers[k]);
@@ -409,11 +415,11 @@ class BroadcastWorkload : public Workload {
   // One connection's writer: hands each queued frame to the checksum (the
   // stand-in for writev), in order.
   [[gnu::always_inline]] void DrainQueue(Writer& w) {
-    OutboundQueue& q = queues_[w.conn];
+    OutboundQueue& q = queues_[w.conn()];
     if (q.empty()) return;
     uint64_t checksum = w.checksum;
     uint32_t n;
-    if (w.full_check) [[unlikely]] {
+    if (w.full_check()) [[unlikely]] {
       n = static_cast<uint32_t>(
           q.DrainEach([&checksum](std::span<const uint8_t> f) {
             checksum = Combine(checksum, FullDigest(f));
