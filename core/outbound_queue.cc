@@ -174,16 +174,24 @@ size_t OutboundQueue::DrainTo(std::string& out) {
   });
 }
 
-void OutboundQueue::Clear() {
-  for (uint32_t head = this->head(); head != tail_; ++head) {
-    Unref(ring_[head & mask_]);
+void OutboundQueue::ReleaseFrames() {
+  SharedFrame* const* const ring = ring_;
+  const uint32_t mask = mask_;
+  const uint32_t tail = tail_;
+  for (uint32_t head = end_ - mask - 1; head != tail; ++head) {
+    Unref(ring[head & mask]);
   }
+}
+
+void OutboundQueue::Clear() {
+  if (empty()) return;  // Its counters and room already read empty.
+  ReleaseFrames();
   end_ = tail_ + mask_ + 1;
   room_ = EmptyRoom();
 }
 
 void OutboundQueue::Reset(uint32_t byte_limit) {
-  Clear();
+  if (!empty()) ReleaseFrames();
   end_ = mask_ + 1;
   tail_ = 0;
   limit_ = byte_limit;

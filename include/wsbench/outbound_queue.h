@@ -224,6 +224,8 @@ class alignas(64) OutboundQueue {
                              : int64_t{limit_};
   }
   void AdoptFrom(OutboundQueue& other);
+  // Drops the queue's reference to every queued frame; changes no field.
+  void ReleaseFrames();
 
   SharedFrame** ring_ = inline_;  // inline_ or a heap array.
   // Bytes that may still be queued under the limit: limit_ - bytes queued
