@@ -26,7 +26,8 @@ ConnectionManager::~ConnectionManager() {
 
 void ConnectionManager::Reserve(uint32_t n) {
   generations_.reserve(n);
-  slots_.reserve(n);
+  roles_.reserve(n);
+  users_.reserve(n);
   queues_.reserve(n);
   free_bits_.reserve((size_t{n} + 63) / 64);
   free_summary_.reserve((size_t{n} + 4095) / 4096);
@@ -61,20 +62,20 @@ absl::StatusOr<ConnectionId> ConnectionManager::Open(std::string_view user, Role
     --free_count_;
     queues_[index].Reset(options_.queue_byte_limit);
   } else {
-    index = static_cast<uint32_t>(slots_.size());
+    index = static_cast<uint32_t>(roles_.size());
     if (index % 64 == 0) {
       free_bits_.push_back(0);
       if (index % 4096 == 0) free_summary_.push_back(0);
     }
     generations_.push_back(0);
-    slots_.emplace_back();
+    roles_.emplace_back();
+    users_.emplace_back();
     queues_.emplace_back(options_.queue_byte_limit);
     subscriptions_.ResizeConnections(index + 1);
   }
-  Slot& slot = slots_[index];
   const uint32_t generation = ++generations_[index];  // Now odd: open.
-  slot.roles = roles;
-  slot.user.assign(user);  // Reuses the slot's buffer when it is large enough.
+  roles_[index] = roles;
+  users_[index].assign(user);  // Reuses the slot's buffer if large enough.
   ++active_;
   ++opened_total_;
   return ConnectionId{index, generation};
@@ -99,14 +100,14 @@ absl::Status ConnectionManager::Close(ConnectionId id) {
 
 absl::StatusOr<ConnectionView> ConnectionManager::Lookup(ConnectionId id) const {
   if (!IsOpen(id)) return StaleId(id);
-  const Slot& slot = slots_[id.index];
-  return ConnectionView{id, slot.user, slot.roles,
-                        subscriptions_.channel_count_of(id.index), &queues_[id.index]};
+  return ConnectionView{id, users_[id.index], roles_[id.index],
+                        subscriptions_.channel_count_of(id.index),
+                        &queues_[id.index]};
 }
 
 absl::Status ConnectionManager::SetRoles(ConnectionId id, RoleSet roles) {
   if (!IsOpen(id)) return StaleId(id);
-  slots_[id.index].roles = roles;
+  roles_[id.index] = roles;
   return absl::OkStatus();
 }
 
@@ -143,14 +144,15 @@ void ConnectionManager::ChannelsOf(ConnectionId id, std::vector<ChannelId>& out)
 }
 
 size_t ConnectionManager::MemoryUsage() const {
-  size_t bytes = sizeof(*this) + generations_.capacity() * sizeof(uint32_t) +
-                 slots_.capacity() * sizeof(Slot) +
-                 queues_.capacity() * sizeof(OutboundQueue) +
-                 (free_bits_.capacity() + free_summary_.capacity()) * sizeof(uint64_t) +
-                 subscriptions_.MemoryUsage() +
-                 frame_pool_.MemoryUsage();
-  for (size_t i = 0; i < slots_.size(); ++i) {
-    if (slots_[i].user.capacity() > 15) bytes += slots_[i].user.capacity() + 1;
+  size_t bytes =
+      sizeof(*this) + generations_.capacity() * sizeof(uint32_t) +
+      roles_.capacity() * sizeof(RoleSet) +
+      users_.capacity() * sizeof(std::string) +
+      queues_.capacity() * sizeof(OutboundQueue) +
+      (free_bits_.capacity() + free_summary_.capacity()) * sizeof(uint64_t) +
+      subscriptions_.MemoryUsage() + frame_pool_.MemoryUsage();
+  for (size_t i = 0; i < users_.size(); ++i) {
+    if (users_[i].capacity() > 15) bytes += users_[i].capacity() + 1;
     bytes += queues_[i].MemoryUsage();
   }
   return bytes;

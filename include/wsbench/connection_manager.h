@@ -4,8 +4,9 @@
 //
 // Layout (struct of arrays indexed by slot, see ConnectionId):
 //   generations_  uint32 per slot, dense: every id check reads only this
-//   slots_        {user (std::string, inline up to 15 bytes),
-//                  roles (RoleSet, 16 bytes)}        read on open and lookup
+//   roles_        RoleSet (16 bytes) per slot, dense: a permission check
+//                 reads this and the generation, nothing else
+//   users_        std::string (inline up to 15 bytes) read on open and lookup
 //   queues_       OutboundQueue, one 64-byte line     hot for fan-out
 //   subscriptions SubscriptionTable's per-connection channel list
 // plus the set of closed slots. Open takes the LOWEST free slot (or appends
@@ -14,12 +15,13 @@
 // (cache- and prefetch-friendly at 100K connections) instead of revisiting
 // slots in the random order their connections closed. The free set is a
 // two-level bitmap (64 x 64 slots per summary word, plus a scan hint), so
-// taking and returning a slot is O(1) but for a rare summary scan. Close releases the queue, removes the subscriptions, bumps the
-// generation and pushes the slot back: both O(1) (Close is O(k) in the
-// connection's k subscriptions) and allocation-free once the arrays have
-// grown (call Reserve() to pre-size; a reused slot reuses its user buffer).
-// The manager owns the SubscriptionTable and the FramePool whose frames the
-// queues reference (the pool is destroyed after the queues).
+// taking and returning a slot is O(1) but for a rare summary scan. Close
+// releases the queue, removes the subscriptions, bumps the generation and
+// pushes the slot back: both O(1) (Close is O(k) in the connection's k
+// subscriptions) and allocation-free once the arrays have grown (call Reserve()
+// to pre-size; a reused slot reuses its user buffer). The manager owns the
+// SubscriptionTable and the FramePool whose frames the queues reference (the
+// pool is destroyed after the queues).
 //
 // Thread safety: single-threaded (thread-compatible); no internal locking.
 //
@@ -96,7 +98,7 @@ class ConnectionManager {
   absl::Status SetRoles(ConnectionId id, RoleSet roles);
   // The roles of an open connection, or an empty set for a stale id.
   RoleSet roles(ConnectionId id) const {
-    return IsOpen(id) ? slots_[id.index].roles : RoleSet();
+    return IsOpen(id) ? roles_[id.index] : RoleSet();
   }
   // The connection's outbound queue, or nullptr for a stale id.
   OutboundQueue* queue(ConnectionId id) {
@@ -144,16 +146,12 @@ class ConnectionManager {
   size_t MemoryUsage() const;
 
  private:
-  struct Slot {
-    RoleSet roles;
-    std::string user;
-  };
-
   ConnectionManagerOptions options_;
   // Declared first so it is destroyed last: queues_ reference its frames.
   FramePool frame_pool_;
   std::vector<uint32_t> generations_;  // Odd while open.
-  std::vector<Slot> slots_;
+  std::vector<RoleSet> roles_;
+  std::vector<std::string> users_;
   std::vector<OutboundQueue> queues_;
   // Closed slots as a two-level bitmap: bit i of free_bits_ is set while
   // slot i is free; bit w of free_summary_ while free_bits_[w] != 0. Every
