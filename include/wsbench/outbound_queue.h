@@ -10,10 +10,10 @@
 //
 // Queue layout (one 64-byte cache line): the ring's end and tail counters,
 // the bytes still allowed under the limit, the byte limit, and a power-of-two
-// ring of SharedFrame* that starts
-// as 4 slots inside the queue itself (so a fan-out delivery touches one cache
-// line per subscriber) and moves to the heap, doubling, when more frames are
-// queued; a heap ring is kept for reuse. Push is O(1) (amortized for
+// ring of SharedFrame* that starts as 4 slots inside the queue itself (so a
+// fan-out delivery touches one cache line per subscriber) and moves to the
+// heap (cache-line aligned), doubling, when more frames are queued; a heap
+// ring is kept for reuse. Push is O(1) (amortized for
 // growth); draining is O(frames). The byte limit is enforced by the producer
 // (Broadcaster) through TryPush: a push that would exceed it is refused and
 // the producer applies its overflow policy. RequestClose() marks the queue

@@ -259,6 +259,10 @@ class SubscriptionTable {
   void IndexInsert(uint64_t hash, uint32_t channel);
   void IndexErase(std::string_view name, uint64_t hash);
   void IndexGrow();
+  // Whether connection `conn` holds at least one channel (its listed_ bit).
+  bool Listed(ConnIndex conn) const {
+    return (listed_[conn / 64] >> (conn % 64) & 1) != 0;
+  }
 
   absl::Status ValidateName(std::string_view name) const;
   // Returns the live channel index for `name`, creating it; or an error.
@@ -280,9 +284,6 @@ class SubscriptionTable {
   // (12 KiB per 100K connections) so RemoveConnection of a connection on no
   // channel, the common close, does not touch its 64-byte list line.
   std::vector<uint64_t> listed_;
-  bool Listed(ConnIndex conn) const {
-    return (listed_[conn / 64] >> (conn % 64) & 1) != 0;
-  }
   size_t live_channels_ = 0;
   size_t subscriptions_ = 0;
   uint64_t channels_created_ = 0;
